@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+BUILD ?= build
+DATA ?= data
+PORT ?= 8080
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build run test bench format clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# Starts the server on 127.0.0.1:$(PORT) with the embedded store in ./$(DATA)/,
+# loading the demo population the first time.
+run: build
+	@$(BUILD)/unisono demo --data $(DATA) --if-empty
+	@exec $(BUILD)/unisono serve --data $(DATA) --host 127.0.0.1 --port $(PORT)
+
+test: build
+	@cd tests/sdk && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench:
+	@bash scripts/install-deps.sh --bench
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@bash bench/run.sh
+
+format:
+	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD)

@@ -1,0 +1,69 @@
+// cli: the `unisono` command. Parses flags, environment (UNISONO_*) and an optional
+// TOML config file — in that order of precedence — and wires the concrete modules
+// together: the only place that chooses implementations.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+
+namespace unisono::cli {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string data = "data";
+  std::vector<std::string> write_keys;
+  std::string channels;  // channel catalog file; empty = built-in
+  int threads = 0;
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+  std::string default_country_code = "34";
+  std::string currency = "EUR";
+};
+
+// Reads the TOML config file into `config` (only the keys it sets).
+Status LoadConfigFile(const std::string& path, Config& config);
+
+// Output helpers for people (aligned tables) and machines (csv, json).
+enum class Format { kTable, kCsv, kJson };
+Result<Format> ParseFormat(const std::string& name);
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  std::string Render(Format format) const;  // kJson: array of objects keyed by header
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// A progress bar on stderr when it is a terminal; silent otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  void Update(double fraction, const std::string& detail = "");
+  void Finish(const std::string& detail = "");
+
+ private:
+  std::string label_;
+  bool enabled_;
+  int last_percent_ = -1;
+};
+
+std::string WithThousands(int64_t n);
+
+int RunServe(const Config& config, const std::string& clock_spec);
+int RunImport(const Config& config, const std::string& file, const std::string& kind,
+              const std::vector<std::string>& maps, const std::string& format);
+int RunProfile(const Config& config, const std::string& type, const std::string& value,
+               const std::string& format, int limit, const std::string& channel);
+int RunDemo(const Config& config, int64_t profiles, uint64_t seed, bool if_empty,
+            const std::string& format);
+
+}  // namespace unisono::cli

@@ -1,0 +1,306 @@
+// The subcommands: each wires store, catalog, clock and services, then does one job.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "demo/demo.h"
+#include "ingest/ingest.h"
+#include "profile/profile.h"
+#include "server/server.h"
+#include "storage/storage.h"
+
+namespace unisono::cli {
+namespace {
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "unisono " << what << ": " << s.message() << "\n";
+  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+void SetUpLogging(const Config& c) {
+  auto logger = spdlog::stderr_color_mt("unisono");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(c.log_level));
+  if (c.log_format == "json") {
+    spdlog::set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","message":"%v"})",
+        spdlog::pattern_time_type::utc);
+  } else {
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  }
+}
+
+Result<ChannelCatalog> LoadCatalog(const Config& c) {
+  if (c.channels.empty()) return ChannelCatalog::Builtin();
+  return ChannelCatalog::FromFile(c.channels);
+}
+
+ProfileServiceOptions ServiceOptions(const Config& c) {
+  ProfileServiceOptions o;
+  o.identity.default_country_code = c.default_country_code;
+  return o;
+}
+
+Result<std::unique_ptr<Clock>> MakeClock(const std::string& spec) {
+  if (spec == "system" || spec.empty()) return std::unique_ptr<Clock>(new SystemClock());
+  if (spec.starts_with("manual")) {
+    Timestamp start = SystemClock().Now();
+    if (spec.size() > 7 && spec[6] == ':') {
+      auto t = ParseTimestamp(spec.substr(7));
+      if (!t.ok()) return Status(t.status()).WithField("clock");
+      start = *t;
+    }
+    return std::unique_ptr<Clock>(new ManualClock(start));
+  }
+  return Status::InvalidArgument("--clock must be system or manual[:2026-01-01T00:00:00Z]");
+}
+
+// The write keys to accept: the given ones, else the one kept in the store.
+Result<std::vector<std::string>> WriteKeys(const Config& c, Store& store) {
+  if (!c.write_keys.empty()) return c.write_keys;
+  auto kept = store.GetSetting("write_key");
+  if (!kept.ok()) return kept.status();
+  if (*kept) return std::vector<std::string>{**kept};
+  std::string key = "wk_" + RandomHexId(12);
+  if (Status s = store.PutSetting("write_key", key); !s.ok()) return s;
+  std::cout << "created write key " << key << " (kept in " << c.data
+            << "; send it as the HTTP Basic user name)" << std::endl;
+  return std::vector<std::string>{key};
+}
+
+}  // namespace
+
+int RunServe(const Config& config, const std::string& clock_spec) {
+  SetUpLogging(config);
+  // Block the stop signals in every thread; this one waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto clock = MakeClock(clock_spec);
+  if (!clock.ok()) return Fail("serve", clock.status());
+  auto catalog = LoadCatalog(config);
+  if (!catalog.ok()) return Fail("serve", catalog.status());
+  auto store = OpenSqliteStore(config.data);
+  if (!store.ok()) return Fail("serve", store.status());
+  auto keys = WriteKeys(config, **store);
+  if (!keys.ok()) return Fail("serve", keys.status());
+
+  auto metrics = MakeMetrics();
+  ProfileServiceOptions service_options = ServiceOptions(config);
+  service_options.on_commit = [metrics](size_t events, int64_t micros) {
+    RecordCommit(*metrics, events, micros);
+  };
+  auto profiles = ProfileService::Create(**store, **clock, service_options);
+  if (!profiles.ok()) return Fail("serve", profiles.status());
+
+  ServerOptions options;
+  options.host = config.host;
+  if (config.port < 0 || config.port > 65535) {
+    return Fail("serve", Status::InvalidArgument("--port must be 0..65535"));
+  }
+  options.port = static_cast<uint16_t>(config.port);
+  options.threads = config.threads;
+  options.write_keys = *keys;
+  options.ingest.default_currency = config.currency;
+  auto server = Server::Start(options, ServerDeps{**profiles, *catalog, **clock, metrics});
+  if (!server.ok()) return Fail("serve", server.status());
+
+  std::cout << "unisono listening on http://" << config.host << ":" << (*server)->port()
+            << std::endl;
+  spdlog::info("serving {} with store {} ({} channels)", kVersion, config.data,
+               catalog->channels().size());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, draining requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Stop();
+  server->reset();
+  profiles->reset();  // drains the commit queue
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int RunImport(const Config& config, const std::string& file, const std::string& kind_name,
+              const std::vector<std::string>& maps, const std::string& format_name) {
+  auto format = ParseFormat(format_name);
+  if (!format.ok()) return Fail("import", format.status());
+  auto kind = ParseCsvKind(kind_name);
+  if (!kind.ok()) return Fail("import", kind.status());
+  auto catalog = LoadCatalog(config);
+  if (!catalog.ok()) return Fail("import", catalog.status());
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail("import", Status::NotFound("cannot read '" + file + "'"));
+  in.seekg(0, std::ios::end);
+  double file_size = static_cast<double>(in.tellg());
+  in.seekg(0);
+
+  SystemClock clock;
+  CsvImportOptions options;
+  options.kind = *kind;
+  options.catalog = &*catalog;
+  options.default_currency = config.currency;
+  options.source_name = file.substr(file.find_last_of('/') + 1);
+  options.received_at = clock.Now();
+  for (const auto& m : maps) {
+    auto eq = m.find('=');
+    if (eq == std::string::npos) {
+      return Fail("import", Status::InvalidArgument("--map '" + m +
+                                                    "' must be field=column, e.g. email=Correo"));
+    }
+    options.mapping[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+  auto reader = CsvReader::Open(in, options);
+  if (!reader.ok()) return Fail("import", Status(reader.status()));
+
+  auto store = OpenSqliteStore(config.data);
+  if (!store.ok()) return Fail("import", store.status());
+  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
+  if (!profiles.ok()) return Fail("import", profiles.status());
+
+  ProgressBar bar("importing " + options.source_name);
+  int64_t rows = 0;
+  auto result = (*profiles)->ImportAll(
+      [&](std::vector<Event>& events, std::vector<CostRecord>& costs) -> Result<bool> {
+        CsvRecord record;
+        while (events.size() + costs.size() < 5000) {
+          auto more = (*reader)->Next(record);
+          if (!more.ok()) return more.status();
+          if (!*more) return false;
+          ++rows;
+          if (record.event) events.push_back(std::move(*record.event));
+          if (record.cost) costs.push_back(std::move(*record.cost));
+          record = CsvRecord{};
+        }
+        bar.Update(file_size > 0 ? (*reader)->bytes_read() / file_size : 0,
+                   WithThousands(rows) + " rows");
+        return true;
+      });
+  if (!result.ok()) {
+    return Fail("import", Status(result.status().code(),
+                                 result.status().message() + " — nothing was imported"));
+  }
+  bar.Finish(WithThousands(rows) + " rows");
+  Table t({"file", "kind", "rows", "stored", "duplicates"});
+  t.Add({options.source_name, CsvKindName(*kind), WithThousands(rows),
+         WithThousands(result->accepted), WithThousands(result->duplicates)});
+  std::cout << t.Render(*format);
+  return 0;
+}
+
+int RunProfile(const Config& config, const std::string& type, const std::string& value,
+               const std::string& format_name, int limit, const std::string& channel) {
+  auto format = ParseFormat(format_name);
+  if (!format.ok()) return Fail("profile", format.status());
+  SqliteOptions store_options;
+  store_options.read_only = true;
+  store_options.exclusive = false;
+  auto store = OpenSqliteStore(config.data, store_options);
+  if (!store.ok()) return Fail("profile", store.status());
+  // Reads only: the service's commit thread stays idle.
+  SystemClock clock;
+  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
+  if (!profiles.ok()) return Fail("profile", profiles.status());
+  Result<Profile> profile = Status::Internal("not looked up");
+  if (type == "id") {
+    auto id = ParseProfileId(value);
+    if (!id.ok()) return Fail("profile", id.status());
+    profile = (*profiles)->Get(*id);
+  } else {
+    profile = (*profiles)->FindBy(type, value);
+  }
+  if (!profile.ok()) return Fail("profile", profile.status());
+  TimelineQuery q;
+  q.profile_id = profile->record.id;
+  q.limit = std::clamp(limit, 1, 1000);
+  q.channel = channel;
+  auto page = (*profiles)->Timeline(q);
+  if (!page.ok()) return Fail("profile", page.status());
+  if (*format == Format::kJson) {
+    std::cout << ProfileJson(*profile, &*page) << "\n";
+    return 0;
+  }
+  const ProfileRecord& r = profile->record;
+  std::cout << "profile " << ProfileIdString(r.id) << "  (created " << FormatTimestamp(r.created_at)
+            << ")\n";
+  if (!profile->owner_rep.empty()) std::cout << "owner rep: " << profile->owner_rep << "\n";
+  if (r.first_seen) {
+    std::cout << "seen: " << FormatTimestamp(*r.first_seen) << " .. "
+              << FormatTimestamp(*r.last_seen) << ", " << WithThousands(r.event_count)
+              << " events\n";
+  }
+  if (!r.merged_from.empty()) {
+    std::cout << "merged from:";
+    for (int64_t id : r.merged_from) std::cout << " " << ProfileIdString(id);
+    std::cout << "\n";
+  }
+  std::cout << "\n";
+  Table ids({"identifier", "value"});
+  for (const auto& i : r.identifiers) ids.Add({i.type, i.value});
+  std::cout << ids.Render(*format) << "\n";
+  Table traits({"trait", "value"});
+  for (const auto& [k, v] : r.traits) traits.Add({k, v.value_json});
+  if (!r.traits.empty()) std::cout << traits.Render(*format) << "\n";
+  Table consent({"channel", "consent", "source", "since"});
+  for (const auto& [ch, c] : profile->consent) {
+    consent.Add({ch, c.granted ? "opt-in" : "opt-out", c.source, FormatTimestamp(c.at)});
+  }
+  if (!profile->consent.empty()) std::cout << consent.Render(*format) << "\n";
+  Table counts({"channel", "events"});
+  for (const auto& [ch, n] : r.channel_counts) counts.Add({ch, WithThousands(n)});
+  std::cout << counts.Render(*format) << "\n";
+  Table timeline({"time", "channel", "type", "event", "campaign"});
+  for (const auto& e : page->items) {
+    timeline.Add(
+        {FormatTimestamp(e.timestamp), e.channel, EventTypeName(e.type), e.name, e.campaign});
+  }
+  std::cout << timeline.Render(*format);
+  if (!page->next_cursor.empty()) {
+    std::cout << "(latest " << page->items.size() << " events; --limit N for more)\n";
+  }
+  return 0;
+}
+
+int RunDemo(const Config& config, int64_t n, uint64_t seed, bool if_empty,
+            const std::string& format_name) {
+  auto format = ParseFormat(format_name);
+  if (!format.ok()) return Fail("demo", format.status());
+  if (n < 1) return Fail("demo", Status::InvalidArgument("--profiles must be at least 1"));
+  auto store = OpenSqliteStore(config.data);
+  if (!store.ok()) return Fail("demo", store.status());
+  if (if_empty) {
+    auto empty = (*store)->IsEmpty();
+    if (!empty.ok()) return Fail("demo", empty.status());
+    if (!*empty) {
+      std::cout << "the store in " << config.data << " already has events; demo not loaded\n";
+      return 0;
+    }
+  }
+  SystemClock clock;
+  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
+  if (!profiles.ok()) return Fail("demo", profiles.status());
+  DemoOptions options;
+  options.profiles = n;
+  options.seed = seed;
+  ProgressBar bar("generating demo data");
+  auto summary = LoadDemo(**profiles, options, [&](double f) { bar.Update(f); });
+  if (!summary.ok()) return Fail("demo", summary.status());
+  bar.Finish();
+  Table t({"profiles", "reps", "events", "conversions", "conversion value (EUR)", "cost records"});
+  t.Add({WithThousands(summary->profiles), WithThousands(summary->reps),
+         WithThousands(summary->events), WithThousands(summary->conversions),
+         WithThousands(summary->conversion_value_minor / 100),
+         WithThousands(summary->cost_records)});
+  std::cout << t.Render(*format);
+  return 0;
+}
+
+}  // namespace unisono::cli

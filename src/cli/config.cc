@@ -1,0 +1,47 @@
+#include <toml++/toml.h>
+
+#include <sstream>
+
+#include "cli/cli.h"
+
+namespace unisono::cli {
+
+Status LoadConfigFile(const std::string& path, Config& config) {
+  toml::table t;
+  try {
+    t = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << path << ":" << e.source().begin.line << ": " << e.description();
+    return Status::InvalidArgument(msg.str());
+  }
+  static const char* kKnown[] = {
+      "host",    "port",      "data",       "write_keys",           "channels",
+      "threads", "log_level", "log_format", "default_country_code", "currency"};
+  for (const auto& [key, value] : t) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
+      return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
+                                     "'; known keys: host, port, data, write_keys, channels, "
+                                     "threads, log_level, log_format, default_country_code, "
+                                     "currency");
+    }
+  }
+  config.host = t["host"].value_or(config.host);
+  config.port = t["port"].value_or(config.port);
+  config.data = t["data"].value_or(config.data);
+  config.channels = t["channels"].value_or(config.channels);
+  config.threads = t["threads"].value_or(config.threads);
+  config.log_level = t["log_level"].value_or(config.log_level);
+  config.log_format = t["log_format"].value_or(config.log_format);
+  config.default_country_code = t["default_country_code"].value_or(config.default_country_code);
+  config.currency = t["currency"].value_or(config.currency);
+  if (auto* keys = t["write_keys"].as_array()) {
+    config.write_keys.clear();
+    for (auto& k : *keys) {
+      if (auto s = k.value<std::string>()) config.write_keys.push_back(*s);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace unisono::cli

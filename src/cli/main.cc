@@ -1,0 +1,161 @@
+// unisono: flags > UNISONO_* environment > TOML config file > defaults.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/cli.h"
+
+namespace {
+
+using unisono::cli::Config;
+
+// The config file is read before the flags are parsed, so flags and environment
+// (which CLI11 applies on top of the bound values) win over it.
+std::string FindConfigPath(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--config" && i + 1 < argc) return argv[i + 1];
+    if (a.starts_with("--config=")) return a.substr(9);
+  }
+  if (const char* env = std::getenv("UNISONO_CONFIG")) return env;
+  return "";
+}
+
+void AddCommonOptions(CLI::App& app, Config& c, std::string& config_path) {
+  app.add_option("--config", config_path, "TOML config file (keys as the long flags)")
+      ->envname("UNISONO_CONFIG");
+  app.add_option("--data", c.data, "data directory of the embedded store")
+      ->envname("UNISONO_DATA")
+      ->capture_default_str();
+  app.add_option("--channels", c.channels, "channel catalog TOML (default: built-in)")
+      ->envname("UNISONO_CHANNELS");
+  app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
+      ->envname("UNISONO_LOG_LEVEL")
+      ->capture_default_str();
+  app.add_option("--log-format", c.log_format, "text|json")
+      ->envname("UNISONO_LOG_FORMAT")
+      ->capture_default_str();
+  app.add_option("--default-country-code", c.default_country_code,
+                 "calling code for phone numbers without one")
+      ->envname("UNISONO_DEFAULT_COUNTRY_CODE")
+      ->capture_default_str();
+  app.add_option("--currency", c.currency, "currency of amounts that name none")
+      ->envname("UNISONO_CURRENCY")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config config;
+  std::string config_path = FindConfigPath(argc, argv);
+  if (!config_path.empty()) {
+    if (auto s = unisono::cli::LoadConfigFile(config_path, config); !s.ok()) {
+      std::cerr << "unisono: " << s.message() << "\n";
+      return 2;
+    }
+  }
+
+  // Each subcommand binds its own copy: CLI11 applies environment variables to every
+  // subcommand, parsed or not, and a shared copy would let them overwrite the flags.
+  Config serve_config = config, import_config = config, profile_config = config,
+         demo_config = config;
+
+  CLI::App app{"unisono: one voice towards each customer across every channel"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", unisono::kVersion);
+
+  auto* serve = app.add_subcommand("serve", "run the HTTP server (Segment API, profiles)");
+  AddCommonOptions(*serve, serve_config, config_path);
+  std::string clock_spec = "system";
+  serve->add_option("--host", serve_config.host, "address to listen on")
+      ->envname("UNISONO_HOST")
+      ->capture_default_str();
+  serve->add_option("--port", serve_config.port, "port (0 picks a free one and prints it)")
+      ->envname("UNISONO_PORT")
+      ->capture_default_str();
+  serve
+      ->add_option("--write-key", serve_config.write_keys,
+                   "write key SDKs send as Basic user name; repeatable (default: one kept in "
+                   "the store, created on first start)")
+      ->envname("UNISONO_WRITE_KEY")
+      ->delimiter(',');
+  serve->add_option("--threads", serve_config.threads, "I/O threads (0: one per core)")
+      ->envname("UNISONO_THREADS");
+  serve->add_option("--clock", clock_spec, "system, or manual[:ISO-8601 start] for tests")
+      ->envname("UNISONO_CLOCK");
+
+  auto* import = app.add_subcommand("import", "import an offline CSV file into the store");
+  AddCommonOptions(*import, import_config, config_path);
+  std::string file, kind = "events", format = "table";
+  std::vector<std::string> maps;
+  import->add_option("file", file, "CSV file with a header line")->required();
+  import->add_option("--kind", kind, "visits|events|purchases|costs")->capture_default_str();
+  import->add_option("--map", maps, "field=column header, repeatable (e.g. email=Correo)");
+  import->add_option("--format", format, "table|csv|json")->capture_default_str();
+
+  auto* profile = app.add_subcommand("profile", "show one customer's unified profile");
+  AddCommonOptions(*profile, profile_config, config_path);
+  std::string lookup_type, lookup_value;
+  int limit = 20;
+  std::string channel;
+  for (const char* t : {"id", "user-id", "crm-id", "email", "phone", "anonymous-id", "device-id"}) {
+    std::string type = t;
+    std::replace(type.begin(), type.end(), '-', '_');
+    profile->add_option_function<std::string>(
+        std::string("--") + t,
+        [&lookup_type, &lookup_value, type](const std::string& v) {
+          lookup_type = type;
+          lookup_value = v;
+        },
+        type == "id" ? "profile id (p_42)" : "look up by " + type);
+  }
+  profile->add_option("--identifier", lookup_value, "custom identifier value (with --type)");
+  profile->add_option("--type", lookup_type, "custom identifier type");
+  profile->add_option("--limit", limit, "timeline events to show")->capture_default_str();
+  profile->add_option("--channel", channel, "only this channel in the timeline");
+  profile->add_option("--format", format, "table|json")->capture_default_str();
+
+  auto* demo = app.add_subcommand("demo", "load a synthetic pharma population (deterministic)");
+  AddCommonOptions(*demo, demo_config, config_path);
+  int64_t profiles = 2000;
+  uint64_t seed = 42;
+  bool if_empty = false;
+  demo->add_option("--profiles", profiles, "HCP profiles to generate")->capture_default_str();
+  demo->add_option("--seed", seed, "random seed")->capture_default_str();
+  demo->add_flag("--if-empty", if_empty, "do nothing when the store already has events");
+  demo->add_option("--format", format, "table|csv|json")->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "print the version");
+
+  auto known = [&](const std::string& name) {
+    for (const auto* sub : app.get_subcommands({})) {
+      if (sub->get_name() == name) return true;
+    }
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    std::cerr << "unisono: unknown command '" << argv[1]
+              << "'; the commands are serve, import, profile, demo and version (see --help)\n";
+    return 2;
+  }
+  CLI11_PARSE(app, argc, argv);
+
+  if (version->parsed()) {
+    std::cout << "unisono " << unisono::kVersion << "\n";
+    return 0;
+  }
+  if (serve->parsed()) return unisono::cli::RunServe(serve_config, clock_spec);
+  if (import->parsed()) return unisono::cli::RunImport(import_config, file, kind, maps, format);
+  if (profile->parsed()) {
+    if (lookup_type.empty() || lookup_value.empty()) {
+      std::cerr << "unisono profile: say whose profile, e.g. --email ana@example.com, "
+                   "--user-id u1 or --id p_42\n";
+      return 2;
+    }
+    return unisono::cli::RunProfile(profile_config, lookup_type, lookup_value, format, limit,
+                                    channel);
+  }
+  if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);
+  return 0;
+}

@@ -1,0 +1,79 @@
+// profile: the unified customer and the write path that keeps it. ProfileService
+// takes validated events, resolves identity, and writes events, identities, traits
+// and consent in group commits: many requests share one durable transaction, and a
+// request's callback runs only once its events are durable. Reads (the 360° view,
+// the timeline) go to the store. Thread-safe: call from any thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "identity/identity.h"
+#include "storage/storage.h"
+
+namespace unisono {
+
+struct ProfileServiceOptions {
+  IdentityConfig identity = DefaultIdentityConfig();
+  size_t max_group_events = 10'000;  // events per group commit at most
+  // Observes each commit (events in it, microseconds it took), for metrics.
+  std::function<void(size_t events, int64_t micros)> on_commit;
+};
+
+struct IngestResult {
+  size_t accepted = 0;    // newly stored
+  size_t duplicates = 0;  // message ids already stored, skipped
+};
+
+struct ConsentState {
+  bool granted = false;
+  std::string source;
+  Timestamp at{};
+};
+
+struct Profile {
+  ProfileRecord record;
+  std::map<std::string, ConsentState> consent;  // channel -> latest by time
+  std::string owner_rep;                        // trait owner_rep
+};
+
+class ProfileService {
+ public:
+  static Result<std::unique_ptr<ProfileService>> Create(Store& store, Clock& clock,
+                                                        ProfileServiceOptions options);
+  ~ProfileService();  // drains the queue, then stops
+
+  using Done = std::function<void(const Result<IngestResult>&)>;
+  // Queues events for the next group commit; `done` runs on the commit thread once
+  // they are durable (or failed: then none of them is stored).
+  void Submit(std::vector<Event> events, Done done);
+  Result<IngestResult> SubmitAndWait(std::vector<Event> events);
+
+  // Writes everything `next` produces in one transaction: all or nothing. `next`
+  // fills the vectors with the next chunk and returns false when there is no more.
+  using ChunkSource =
+      std::function<Result<bool>(std::vector<Event>& events, std::vector<CostRecord>& costs)>;
+  Result<IngestResult> ImportAll(const ChunkSource& next);
+
+  Status SetConsent(int64_t profile_id, const std::string& channel, bool granted,
+                    const std::string& source);
+
+  // A merged profile's old id answers with the survivor.
+  Result<Profile> Get(int64_t profile_id);
+  Result<Profile> FindBy(const std::string& type, const std::string& value);
+  Result<TimelinePage> Timeline(TimelineQuery query);
+
+  size_t queued_events() const;
+
+ private:
+  using ImportResult = Result<IngestResult>;
+  class Impl;
+  explicit ProfileService(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace unisono

@@ -1,0 +1,247 @@
+// Beast HTTP/1.1 transport: one io_context per thread, connections spread round-robin,
+// keep-alive, header-first reads so the body limit depends on the route. All of the
+// Beast/Asio code of unisono lives in this file (it costs seconds to compile).
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "server/internal/metrics.h"
+#include "server/internal/router.h"
+
+namespace unisono {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Counts requests between "read" and "response written", so Stop can drain them.
+class InFlight {
+ public:
+  void Begin() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++n_;
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--n_ == 0) cv_.notify_all();
+  }
+  bool WaitIdle(Millis grace) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, grace, [&] { return n_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int n_ = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, http::Router& router, InFlight& in_flight,
+          const std::atomic<bool>& draining)
+      : stream_(std::move(socket)), router_(router), in_flight_(in_flight), draining_(draining) {}
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(std::chrono::seconds(60));
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return Close();
+    in_flight_.Begin();
+    request_open_ = true;
+    auto& h = parser_->get();
+    size_t limit = router_.BodyLimit(std::string_view(h.target().data(), h.target().size()));
+    parser_->body_limit(limit);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      http::Response r = http::JsonError(Status::TooLarge(
+          "the body is over this endpoint's limit (500 KB for /v1/batch, 32 KB per event)"));
+      keep_alive_ = false;
+      return Write(std::move(r));
+    }
+    if (ec) return Close();
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    http::Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.authorization = std::string(msg[bhttp::field::authorization]);
+    req.content_encoding = std::string(msg[bhttp::field::content_encoding]);
+    req.content_type = std::string(msg[bhttp::field::content_type]);
+    req.body = std::move(msg.body());
+    router_.Handle(std::move(req), [self = shared_from_this()](http::Response r) {
+      // May run on the commit thread: hop back onto this connection's executor.
+      net::post(self->stream_.get_executor(),
+                [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
+    });
+  }
+
+  void Write(http::Response r) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(bhttp::field::server, "unisono");
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive_ && !draining_);
+    res->prepare_payload();
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
+                         self->OnWrite(ec, res->keep_alive());
+                       });
+  }
+
+  void OnWrite(beast::error_code ec, bool keep_alive) {
+    if (request_open_) {
+      request_open_ = false;
+      in_flight_.End();
+    }
+    if (ec || !keep_alive) return Close();
+    ReadHeader();
+  }
+
+  void Close() {
+    if (request_open_) {
+      request_open_ = false;
+      in_flight_.End();
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  http::Router& router_;
+  InFlight& in_flight_;
+  const std::atomic<bool>& draining_;
+  bool keep_alive_ = true;
+  bool request_open_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, ServerDeps deps)
+      : options_(std::move(options)),
+        metrics_(deps.metrics ? deps.metrics : MakeMetrics()),
+        router_(options_, deps, *metrics_) {
+    int n =
+        options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+    for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
+  }
+
+  Status Listen(ServerDeps& deps) {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.host, ec);
+    if (ec) {
+      return Status::InvalidArgument("--host '" + options_.host + "' is not an IP address");
+    }
+    acceptor_.emplace(*contexts_[0]);
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::Unavailable("cannot listen on " + options_.host + ":" +
+                                 std::to_string(options_.port) + ": " + ec.message() +
+                                 " (is another server running? try --port 0)");
+    }
+    port_ = acceptor_->local_endpoint().port();
+    Accept();
+    for (auto& ctx : contexts_) {
+      guards_.emplace_back(net::make_work_guard(*ctx));
+      threads_.emplace_back([&ctx = *ctx] { ctx.run(); });
+    }
+    return Status::Ok();
+  }
+
+  void Stop(Millis grace) {
+    if (stopped_.exchange(true)) return;
+    draining_ = true;
+    net::post(*contexts_[0], [this] {
+      beast::error_code ignored;
+      acceptor_->close(ignored);
+    });
+    if (!in_flight_.WaitIdle(grace)) {
+      spdlog::warn("requests still in flight after {} ms; closing anyway", grace.count());
+    }
+    for (auto& g : guards_) g.reset();
+    for (auto& ctx : contexts_) ctx->stop();
+    for (auto& t : threads_) t.join();
+  }
+
+  uint16_t port() const { return port_; }
+
+ private:
+  void Accept() {
+    auto& ctx = *contexts_[next_context_++ % contexts_.size()];
+    acceptor_->async_accept(ctx, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != net::error::operation_aborted) spdlog::warn("accept: {}", ec.message());
+        if (!draining_) Accept();
+        return;
+      }
+      socket.set_option(tcp::no_delay(true));
+      std::make_shared<Session>(std::move(socket), router_, in_flight_, draining_)->Start();
+      Accept();
+    });
+  }
+
+  ServerOptions options_;
+  std::shared_ptr<http::Metrics> metrics_;
+  http::Router router_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::optional<tcp::acceptor> acceptor_;
+  size_t next_context_ = 0;
+  uint16_t port_ = 0;
+  InFlight in_flight_;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { impl_->Stop(Millis(5000)); }
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, ServerDeps deps) {
+  if (options.write_keys.empty()) {
+    return Status::InvalidArgument("the server needs at least one write key");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), deps);
+  if (Status s = impl->Listen(deps); !s.ok()) return s;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->port(); }
+void Server::Stop(Millis grace) { impl_->Stop(grace); }
+
+}  // namespace unisono

@@ -1,0 +1,62 @@
+// server: the HTTP face of unisono — the Segment tracking API (/v1/identify, /v1/track,
+// ..., /v1/batch), profiles, channels, CSV import, /healthz and /metrics. Thin: each
+// handler parses, calls one module function and renders. One io_context per thread;
+// Start returns once listening; Stop drains in-flight requests. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "ingest/ingest.h"
+#include "profile/profile.h"
+
+namespace unisono {
+
+namespace http {
+class Metrics;
+}
+
+// The counters behind /metrics. Made before the ProfileService so its commits can be
+// observed: pass RecordCommit to ProfileServiceOptions::on_commit.
+std::shared_ptr<http::Metrics> MakeMetrics();
+void RecordCommit(http::Metrics& metrics, size_t events, int64_t micros);
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port
+  int threads = 0;       // 0: one per core
+  std::vector<std::string> write_keys;
+  size_t max_csv_bytes = 64 * 1024 * 1024;  // POST /v1/import/csv body limit
+  IngestOptions ingest;
+};
+
+struct ServerDeps {
+  ProfileService& profiles;
+  const ChannelCatalog& catalog;
+  Clock& clock;
+  std::shared_ptr<http::Metrics> metrics;  // MakeMetrics() if null
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Start(ServerOptions options, ServerDeps deps);
+  ~Server();
+
+  uint16_t port() const;
+  // Stops accepting, lets requests in flight finish (up to `grace`), then closes.
+  void Stop(Millis grace = Millis(30'000));
+
+ private:
+  class Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// JSON renderings shared with the CLI's --format json.
+std::string ProfileJson(const Profile& profile, const TimelinePage* timeline);
+std::string ChannelsJson(const ChannelCatalog& catalog);
+
+}  // namespace unisono

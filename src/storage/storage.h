@@ -1,0 +1,172 @@
+// storage: the Store interface — the durable event log (source of truth), the identity
+// tables, profile traits and consent history, costs and settings — and its backends.
+// SQL lives only in the backends. A Store is thread-safe: any number of readers, and
+// one WriteTransaction at a time (BeginWrite blocks while another is open).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+
+namespace unisono {
+
+struct NewProfile {
+  int64_t id = 0;
+  Timestamp created_at{};
+};
+
+struct IdentifierRecord {
+  std::string type;
+  std::string value;
+  int64_t profile_id = 0;
+  Timestamp first_seen{};
+};
+
+// `from_profile` was folded into `into_profile` (the older one survives).
+struct MergeRecord {
+  int64_t from_profile = 0;
+  int64_t into_profile = 0;
+  Timestamp at{};
+  std::string reason;  // e.g. "alias", "identifier email shared"
+};
+
+struct TraitUpdate {
+  int64_t profile_id = 0;
+  std::string key;
+  std::string value_json;
+  Timestamp at{};  // event time: the latest by event time wins
+};
+
+struct ConsentRecord {
+  int64_t profile_id = 0;
+  std::string channel;
+  bool granted = false;
+  std::string source;  // "identify", "api", "csv:..."
+  Timestamp at{};
+};
+
+struct CostRecord {
+  std::string channel;
+  std::string campaign;
+  Timestamp period_start{};
+  Timestamp period_end{};
+  int64_t amount_minor = 0;
+  std::string currency = "EUR";
+  std::string source;
+};
+
+// Everything one group commit writes, applied in member order. Events whose
+// message_id is already stored are skipped (and counted), never written twice.
+struct WriteBatch {
+  std::vector<NewProfile> profiles;
+  std::vector<MergeRecord> merges;
+  std::vector<IdentifierRecord> identifiers;  // new or re-pointed identifiers
+  std::vector<Event> events;
+  std::vector<TraitUpdate> traits;
+  std::vector<ConsentRecord> consents;
+  std::vector<CostRecord> costs;
+
+  bool empty() const {
+    return profiles.empty() && merges.empty() && identifiers.empty() && events.empty() &&
+           traits.empty() && consents.empty() && costs.empty();
+  }
+};
+
+struct WriteResult {
+  size_t events_written = 0;
+  size_t duplicates = 0;
+  std::vector<uint8_t> written;  // per event of the batch: 1 stored, 0 duplicate
+};
+
+class WriteTransaction {
+ public:
+  virtual ~WriteTransaction() = default;  // rolls back unless committed
+  virtual Result<WriteResult> Write(const WriteBatch& batch) = 0;
+  // True when an event with this message id is stored or written in this transaction.
+  virtual Result<bool> HasMessageId(const std::string& message_id) = 0;
+  // Durable when it returns ok.
+  virtual Status Commit() = 0;
+};
+
+struct StoredTrait {
+  std::string value_json;
+  Timestamp updated_at{};
+};
+
+struct ProfileRecord {
+  int64_t id = 0;
+  Timestamp created_at{};
+  std::vector<IdentifierRecord> identifiers;
+  std::map<std::string, StoredTrait> traits;
+  std::vector<ConsentRecord> consent_history;  // oldest first
+  std::map<std::string, int64_t> channel_counts;
+  int64_t event_count = 0;
+  std::optional<Timestamp> first_seen;
+  std::optional<Timestamp> last_seen;
+  std::vector<int64_t> merged_from;
+};
+
+struct TimelineQuery {
+  int64_t profile_id = 0;
+  std::string channel;  // empty: all channels
+  std::optional<Timestamp> since;
+  std::optional<Timestamp> until;
+  std::string cursor;  // from a previous page
+  int limit = 50;
+};
+
+struct TimelinePage {
+  std::vector<Event> items;  // newest first
+  std::string next_cursor;   // empty on the last page
+};
+
+struct StoreStats {
+  int64_t events = 0;
+  int64_t profiles = 0;
+  int64_t identifiers = 0;
+  int64_t merges = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::unique_ptr<WriteTransaction>> BeginWrite() = 0;
+  // One transaction: BeginWrite, Write, Commit.
+  Result<WriteResult> Apply(const WriteBatch& batch);
+
+  virtual Status ScanIdentifiers(const std::function<void(const IdentifierRecord&)>& fn) = 0;
+  virtual Result<int64_t> MaxProfileId() = 0;
+  virtual Result<std::optional<int64_t>> FindProfileId(const std::string& type,
+                                                       const std::string& value) = 0;
+  // Follows the merge chain: the id a merged profile lives on under now.
+  virtual Result<int64_t> ResolveProfileId(int64_t id) = 0;
+  virtual Result<ProfileRecord> LoadProfile(int64_t id) = 0;
+  virtual Result<TimelinePage> Timeline(const TimelineQuery& query) = 0;
+  virtual Result<StoreStats> Stats() = 0;
+  virtual Result<bool> IsEmpty() = 0;
+
+  virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
+  virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
+};
+
+struct SqliteOptions {
+  // Holds an exclusive lock on the data directory so a second writer (a server, an
+  // import, a demo load) cannot corrupt the in-memory identity graph of the first.
+  bool exclusive = true;
+  bool read_only = false;
+};
+
+// Opens (creating and migrating) DIR/unisono.db.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
+                                               const SqliteOptions& options = {});
+
+// The schema version this build writes; older stores are migrated on open.
+int SqliteSchemaVersion();
+
+}  // namespace unisono

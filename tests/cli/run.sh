@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The unisono command from the outside: help, serve (generated write key, kept across
+# restarts, SIGTERM), CSV import over HTTP and offline, the profile view, demo data,
+# and the precedence flags > environment > config file.
+set -euo pipefail
+BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/unisono-cli.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill -9 "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+cd "$WORK"
+
+pass=0
+fail=0
+check() {  # check "what" command...
+  local what="$1"; shift
+  if "$@"; then pass=$((pass + 1)); echo "ok   - $what"; else fail=$((fail + 1)); echo "FAIL - $what"; fi
+}
+contains() { grep -q -- "$2" <<<"$1"; }
+lacks() { ! grep -q -- "$2" "$1"; }
+
+start_server() {  # start_server DATA [flags...]; sets PORT, SERVER_PID, SERVER_OUT
+  local data="$1"; shift
+  SERVER_OUT="$WORK/server-$RANDOM.out"
+  "$BIN" serve --data "$data" --port 0 "$@" >"$SERVER_OUT" 2>"$SERVER_OUT.err" &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if grep -q "unisono listening on" "$SERVER_OUT" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  PORT=$(sed -n 's/^unisono listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$SERVER_OUT")
+  [[ -n "$PORT" ]] || { echo "server did not start:"; cat "$SERVER_OUT" "$SERVER_OUT.err"; exit 1; }
+}
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=""
+  return "$rc"
+}
+post() {  # post KEY PATH BODY -> prints "STATUS BODY"
+  curl -s -o "$WORK/body" -w '%{http_code}' -u "$1:" -H 'Content-Type: application/json' \
+    --data-binary "$3" "http://127.0.0.1:$PORT$2"
+  echo " $(cat "$WORK/body")"
+}
+
+# --- help and version
+check "version prints the version" contains "$("$BIN" version)" "unisono 0."
+for sub in serve import profile demo version; do
+  check "$sub --help explains itself" contains "$("$BIN" "$sub" --help)" "Usage"
+done
+out=$("$BIN" frobnicate 2>&1 || true)
+check "an unknown command is named" contains "$out" "unknown command 'frobnicate'"
+
+# --- serve creates a write key on first start and keeps it
+start_server "$WORK/data"
+KEY=$(sed -n 's/^created write key \([a-z0-9_]*\) .*/\1/p' "$SERVER_OUT")
+check "first start creates and prints a write key" test -n "$KEY"
+check "track with the key is acknowledged" contains "$(post "$KEY" /v1/track \
+  '{"userId":"u1","event":"Email Opened","context":{"channel":"email"}}')" "^200"
+check "a wrong key gets 401" contains "$(post nope /v1/track '{"userId":"u1","event":"x"}')" "^401"
+printf 'email,date\nx@clinic.example,2026-05-01\n' >"$WORK/one.csv"
+out=$("$BIN" import "$WORK/one.csv" --kind visits --data "$WORK/data" 2>&1 || true)
+check "import refuses a data dir a server is using" contains "$out" "another unisono process"
+
+cat >"$WORK/visits.csv" <<'CSV'
+email,date,rep,product,notes
+Ana.Garcia@Clinic.example,2026-05-04 10:30,rep-07,cardiozen,"samples, brochure"
+bob@clinic.example,2026-05-05T09:00:00Z,rep-07,glucobal,
+CSV
+code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST --data-binary @"$WORK/visits.csv" \
+  "http://127.0.0.1:$PORT/v1/import/csv?kind=visits&name=visits.csv")
+check "POST /v1/import/csv stores the visits" test "$code" = 200
+check "the import reports its rows" contains "$(cat "$WORK/body")" '"rows":2'
+profile=$(curl -s "http://127.0.0.1:$PORT/v1/profiles?email=ana.garcia%40clinic.example")
+check "the visit is on the profile" contains "$profile" '"rep_visit":1'
+check "SIGTERM stops the server cleanly" stop_server
+check "the server says it stopped cleanly" grep -q "stopped cleanly" "$SERVER_OUT.err"
+
+start_server "$WORK/data"
+check "a restart keeps the write key" contains "$(post "$KEY" /v1/track '{"userId":"u1","event":"x"}')" "^200"
+check "no new key is created on restart" lacks "$SERVER_OUT" "created write key"
+stop_server
+
+# --- offline import: all or nothing, with the line of the bad row
+cat >"$WORK/bad.csv" <<'CSV'
+email,date,rep
+carla@clinic.example,2026-05-06,rep-02
+dan@clinic.example,2026-13-06,rep-02
+CSV
+out=$("$BIN" import "$WORK/bad.csv" --kind visits --data "$WORK/data" 2>&1 || true)
+check "a bad row rejects the file naming its line" contains "$out" "line 3"
+out=$("$BIN" profile --email carla@clinic.example --data "$WORK/data" 2>&1 || true)
+check "nothing of the rejected file was stored" contains "$out" "no profile has email"
+out=$("$BIN" import "$WORK/bad.csv" --kind visits --map timestamp=nope --data "$WORK/data" 2>&1 || true)
+check "mapping to a missing column is explained" contains "$out" "nope"
+cat >"$WORK/calls.csv" <<'CSV'
+Correo,Fecha,Canal
+carla@clinic.example,2026-05-06,call center
+CSV
+out=$("$BIN" import "$WORK/calls.csv" --kind events --map email=Correo --map timestamp=Fecha \
+  --map channel=Canal --data "$WORK/data" 2>&1 || true)
+check "events need an event column" contains "$out" "event"
+printf 'Correo,Fecha,Canal,Actividad\ncarla@clinic.example,2026-05-06,call center,Call Completed\n' >"$WORK/calls.csv"
+out=$("$BIN" import "$WORK/calls.csv" --kind events --map email=Correo --map timestamp=Fecha \
+  --map channel=Canal --map event=Actividad --data "$WORK/data" --format csv)
+check "import prints a summary" contains "$out" "calls.csv,events,1,1,0"
+
+# --- the profile view
+out=$("$BIN" profile --email ANA.GARCIA@clinic.example --data "$WORK/data")
+check "profile --email shows the unified profile" contains "$out" "rep_visit"
+json=$("$BIN" profile --email carla@clinic.example --data "$WORK/data" --format json)
+check "profile --format json is JSON with the call" \
+  node -e 'const p=JSON.parse(process.argv[1]); if(p.channel_counts.call_center!==1) process.exit(1)' "$json"
+out=$("$BIN" profile --data "$WORK/data" 2>&1 || true)
+check "profile without an identifier says how to ask" contains "$out" "--email"
+
+# --- precedence: flags > UNISONO_* > config file
+printf 'data = "%s/from-config"\n' "$WORK" >"$WORK/unisono.toml"
+out=$("$BIN" profile --email a@b.co --config "$WORK/unisono.toml" 2>&1 || true)
+check "the config file applies" contains "$out" "from-config"
+out=$(UNISONO_DATA="$WORK/from-env" "$BIN" profile --email a@b.co --config "$WORK/unisono.toml" 2>&1 || true)
+check "environment beats the config file" contains "$out" "from-env"
+out=$(UNISONO_DATA="$WORK/from-env" "$BIN" profile --email a@b.co --config "$WORK/unisono.toml" \
+  --data "$WORK/from-flag" 2>&1 || true)
+check "a flag beats the environment" contains "$out" "from-flag"
+printf 'colour = "blue"\n' >"$WORK/bad.toml"
+out=$("$BIN" profile --email a@b.co --config "$WORK/bad.toml" 2>&1 || true)
+check "unknown config keys are named" contains "$out" "unknown key 'colour'"
+
+# --- demo data: deterministic, loaded once
+"$BIN" demo --profiles 40 --seed 7 --data "$WORK/demo1" --format csv >"$WORK/demo1.out"
+"$BIN" demo --profiles 40 --seed 7 --data "$WORK/demo2" --format csv >"$WORK/demo2.out"
+check "the demo loads events" test "$(tail -1 "$WORK/demo1.out" | cut -d, -f3 | tr -d '"')" != 0
+sum() { sqlite3 "$1/unisono.db" "select count(*), sum(coalesce(value_minor,0)), group_concat(message_id) from (select * from events order by message_id)" | md5sum; }
+check "the same seed gives the same data" test "$(sum "$WORK/demo1")" = "$(sum "$WORK/demo2")"
+out=$("$BIN" demo --profiles 40 --seed 7 --data "$WORK/demo1" --if-empty)
+check "--if-empty leaves a loaded store alone" contains "$out" "already has events"
+
+echo "$pass passed, $fail failed"
+(( fail == 0 ))

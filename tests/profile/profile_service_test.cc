@@ -1,0 +1,191 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "profile/profile.h"
+#include "support/test_support.h"
+
+namespace unisono {
+namespace {
+
+using testing::TempDir;
+
+Timestamp T(const char* iso) { return *ParseTimestamp(iso); }
+
+Event Track(const std::string& id, std::vector<Identifier> ids, const char* when,
+            const std::string& channel = "email") {
+  Event e;
+  e.type = EventType::kTrack;
+  e.message_id = id;
+  e.name = "Email Opened";
+  e.channel = channel;
+  e.timestamp = e.original_timestamp = e.received_at = T(when);
+  e.identifiers = std::move(ids);
+  for (auto& i : e.identifiers) {
+    if (i.type == "user_id") e.user_id = i.value;
+    if (i.type == "anonymous_id") e.anonymous_id = i.value;
+  }
+  return e;
+}
+
+Event Identify(const std::string& id, std::vector<Identifier> ids, const char* when,
+               std::vector<JsonField> traits, std::vector<ConsentChange> consents = {}) {
+  Event e = Track(id, std::move(ids), when, "unknown");
+  e.type = EventType::kIdentify;
+  e.name.clear();
+  e.traits = std::move(traits);
+  e.consents = std::move(consents);
+  return e;
+}
+
+class ProfileServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+  void Start() {
+    service_.reset();
+    store_.reset();
+    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    service_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
+  }
+  TempDir dir_;
+  ManualClock clock_{T("2026-06-01T00:00:00Z")};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ProfileService> service_;
+};
+
+TEST_F(ProfileServiceTest, UnifiesWebEmailAndVisitIntoOneProfile) {
+  ASSERT_TRUE(service_
+                  ->SubmitAndWait(
+                      {Track("w1", {{"anonymous_id", "anon-1"}}, "2026-05-01T10:00:00Z", "web")})
+                  .ok());
+  ASSERT_TRUE(
+      service_
+          ->SubmitAndWait({Identify(
+              "i1", {{"user_id", "u1"}, {"anonymous_id", "anon-1"}, {"email", " Ana@Example.com"}},
+              "2026-05-02T10:00:00Z",
+              {{"specialty", "\"cardiology\""}, {"owner_rep", "\"rep-07\""}}, {{"email", true}})})
+          .ok());
+  ASSERT_TRUE(service_
+                  ->SubmitAndWait({Track("v1", {{"email", "ana@example.com"}},
+                                         "2026-05-03T10:00:00Z", "rep_visit")})
+                  .ok());
+  auto p = service_->FindBy("email", "ANA@example.com ");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->record.event_count, 3);
+  EXPECT_EQ(p->record.channel_counts["web"], 1);
+  EXPECT_EQ(p->record.channel_counts["rep_visit"], 1);
+  EXPECT_EQ(p->owner_rep, "rep-07");
+  EXPECT_EQ(p->record.traits["specialty"].value_json, "\"cardiology\"");
+  ASSERT_TRUE(p->consent.count("email"));
+  EXPECT_TRUE(p->consent["email"].granted);
+  EXPECT_EQ(FormatTimestamp(*p->record.first_seen), "2026-05-01T10:00:00.000Z");
+  auto by_anon = service_->FindBy("anonymous_id", "anon-1");
+  ASSERT_TRUE(by_anon.ok());
+  EXPECT_EQ(by_anon->record.id, p->record.id);
+}
+
+TEST_F(ProfileServiceTest, MergedProfileIsFoundUnderTheSurvivorAfterRestart) {
+  ASSERT_TRUE(service_->SubmitAndWait({Track("a", {{"email", "ana@x.com"}}, "2026-05-01")}).ok());
+  ASSERT_TRUE(service_->SubmitAndWait({Track("b", {{"user_id", "u1"}}, "2026-05-02")}).ok());
+  auto email_profile = service_->FindBy("email", "ana@x.com")->record.id;
+  auto user_profile = service_->FindBy("user_id", "u1")->record.id;
+  ASSERT_NE(email_profile, user_profile);
+  ASSERT_TRUE(
+      service_
+          ->SubmitAndWait({Track("c", {{"user_id", "u1"}, {"email", "ana@x.com"}}, "2026-05-03")})
+          .ok());
+  Start();  // the identity graph is rebuilt from the store
+  auto merged = service_->Get(user_profile);
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->record.id, email_profile);
+  EXPECT_EQ(merged->record.event_count, 3);
+  EXPECT_EQ(merged->record.merged_from, std::vector<int64_t>{user_profile});
+  // New events for either identifier land on the survivor.
+  ASSERT_TRUE(service_->SubmitAndWait({Track("d", {{"user_id", "u1"}}, "2026-05-04")}).ok());
+  EXPECT_EQ(service_->Get(email_profile)->record.event_count, 4);
+}
+
+TEST_F(ProfileServiceTest, ReportsDuplicatesAndStoresThemOnce) {
+  auto first = service_->SubmitAndWait({Track("m1", {{"user_id", "u"}}, "2026-05-01")});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->accepted, 1u);
+  auto again = service_->SubmitAndWait({Track("m1", {{"user_id", "u"}}, "2026-05-01"),
+                                        Track("m2", {{"user_id", "u"}}, "2026-05-01")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 1u);
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_EQ(store_->Stats()->events, 2);
+}
+
+TEST_F(ProfileServiceTest, ConcurrentSubmissionsShareGroupCommitsAndAllLand) {
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::atomic<int> acked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = service_->SubmitAndWait(
+            {Track(id, {{"user_id", "user-" + std::to_string(i % 50)}}, "2026-05-01")});
+        if (r.ok() && r->accepted == 1) acked++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(acked.load(), kThreads * kPerThread);
+  EXPECT_EQ(store_->Stats()->events, kThreads * kPerThread);
+  EXPECT_EQ(store_->Stats()->profiles, 50);
+}
+
+TEST_F(ProfileServiceTest, ImportIsAllOrNothingAndLeavesIdentityConsistent) {
+  int chunk = 0;
+  auto failed = service_->ImportAll(
+      [&](std::vector<Event>& events, std::vector<CostRecord>&) -> Result<bool> {
+        if (chunk++ == 0) {
+          events.push_back(Track("imp-1", {{"crm_id", "CRM-1"}}, "2026-05-01", "rep_visit"));
+          return true;
+        }
+        return Status::InvalidArgument("line 7: bad row");
+      });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("line 7"), std::string::npos);
+  EXPECT_EQ(store_->Stats()->events, 0);
+  EXPECT_EQ(store_->Stats()->profiles, 0);
+  // The identity graph forgot the rolled-back profile: the id is free and consistent.
+  ASSERT_TRUE(service_->SubmitAndWait({Track("x", {{"crm_id", "CRM-1"}}, "2026-05-02")}).ok());
+  auto p = service_->FindBy("crm_id", "CRM-1");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->record.event_count, 1);
+}
+
+TEST_F(ProfileServiceTest, EventWithOnlyAnInvalidIdentifierIsRejected) {
+  auto r = service_->SubmitAndWait({Track("bad", {{"email", "not-an-email"}}, "2026-05-01")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("not an email"), std::string::npos);
+  EXPECT_EQ(store_->Stats()->events, 0);
+}
+
+TEST_F(ProfileServiceTest, ConsentHistoryKeepsEveryChangeAndTheLatestWins) {
+  ASSERT_TRUE(
+      service_
+          ->SubmitAndWait({Identify("i", {{"user_id", "u"}}, "2026-05-01", {}, {{"sms", true}})})
+          .ok());
+  int64_t id = service_->FindBy("user_id", "u")->record.id;
+  ASSERT_TRUE(service_->SetConsent(id, "sms", false, "call_center").ok());
+  auto p = service_->Get(id);
+  ASSERT_EQ(p->record.consent_history.size(), 2u);
+  EXPECT_FALSE(p->consent["sms"].granted);
+  EXPECT_EQ(p->consent["sms"].source, "call_center");
+  EXPECT_EQ(p->consent["sms"].at, clock_.Now());
+}
+
+TEST_F(ProfileServiceTest, UnknownProfilesAndIdentifiersAreNotFound) {
+  EXPECT_EQ(service_->Get(12345).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_->FindBy("email", "nobody@x.com").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(service_->FindBy("email", "garbage").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace unisono

@@ -1,0 +1,243 @@
+// The real server on an ephemeral loopback port, spoken to over real HTTP.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "support/test_support.h"
+
+namespace unisono {
+namespace {
+
+namespace json = boost::json;
+using testing::HttpClient;
+using testing::TempDir;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    profiles_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
+    ServerOptions o;
+    o.port = 0;
+    o.threads = 2;
+    o.write_keys = {"test-key", "second-key"};
+    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr});
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(server).value();
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    profiles_.reset();
+  }
+  json::value Body(const testing::HttpResponse& r) { return json::parse(r.body); }
+  int64_t StoredEvents() { return store_->Stats()->events; }
+
+  TempDir dir_;
+  ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
+  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ProfileService> profiles_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(ServerTest, TrackIsAcknowledgedAndVisibleOnTheProfile) {
+  auto r = client_->Post("/v1/track", R"({"userId":"u1","event":"Email Opened",
+      "messageId":"m1","context":{"channel":"email"},"properties":{"campaign":"spring"}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r), json::parse(R"({"success":true})"));
+  EXPECT_EQ(StoredEvents(), 1);  // acknowledged means stored
+
+  auto p = client_->Send("GET", "/v1/profiles?user_id=u1", "");
+  ASSERT_EQ(p.status, 200) << p.body;
+  auto profile = Body(p).as_object();
+  EXPECT_EQ(profile["event_count"].as_int64(), 1);
+  EXPECT_EQ(profile["channel_counts"].as_object()["email"].as_int64(), 1);
+  auto items = profile["timeline"].as_object()["items"].as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].as_object()["campaign"].as_string(), "spring");
+  EXPECT_EQ(items[0].as_object()["timestamp"].as_string(), "2026-06-01T12:00:00.000Z");
+
+  std::string id(profile["id"].as_string());
+  auto by_id = client_->Send("GET", "/v1/profiles/" + id, "");
+  EXPECT_EQ(by_id.status, 200);
+}
+
+TEST_F(ServerTest, WriteKeyIsRequiredAsBasicUserOrInTheBody) {
+  std::string event = R"({"userId":"u","event":"x"})";
+  auto none = client_->Post("/v1/track", event, "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(Body(none).as_object()["error"].as_object()["code"].as_string(), "unauthenticated");
+  EXPECT_EQ(client_->Post("/v1/track", event, "wrong-key").status, 401);
+  EXPECT_EQ(client_->Post("/v1/track", event, "second-key").status, 200);
+  EXPECT_EQ(
+      client_->Post("/v1/track", R"({"writeKey":"test-key","userId":"u","event":"x"})", "").status,
+      200);
+  EXPECT_EQ(
+      client_->Post("/v1/track", R"({"writeKey":"nope","userId":"u","event":"x"})", "").status,
+      401);
+  EXPECT_EQ(StoredEvents(), 2);
+}
+
+TEST_F(ServerTest, BadInputGetsAClearErrorAndTheServerKeepsServing) {
+  auto bad = client_->Post("/v1/track", "{\"userId\": ");
+  ASSERT_EQ(bad.status, 400);
+  auto err = Body(bad).as_object()["error"].as_object();
+  EXPECT_EQ(err["code"].as_string(), "invalid_argument");
+  EXPECT_NE(std::string(err["message"].as_string()).find("not valid JSON"), std::string::npos);
+
+  auto missing = client_->Post("/v1/identify", R"({"traits":{"a":1}})");
+  ASSERT_EQ(missing.status, 400);
+  EXPECT_EQ(Body(missing).as_object()["error"].as_object()["field"].as_string(), "userId");
+
+  EXPECT_EQ(client_->Post("/v1/track", R"({"userId":"u","event":"ok"})").status, 200);
+  EXPECT_EQ(StoredEvents(), 1);
+}
+
+TEST_F(ServerTest, ARejectedBatchStoresNothingAndNamesTheIndex) {
+  auto r = client_->Post("/v1/batch", R"({"batch":[
+      {"type":"track","userId":"u","event":"one","messageId":"b1"},
+      {"type":"identify","userId":"u","traits":{"email":"a@b.com"},"messageId":"b2"},
+      {"type":"track","userId":"u","event":"three","timestamp":"not-a-time","messageId":"b3"}]})");
+  ASSERT_EQ(r.status, 400) << r.body;
+  auto err = Body(r).as_object()["error"].as_object();
+  EXPECT_EQ(err["index"].as_int64(), 2);
+  EXPECT_EQ(err["field"].as_string(), "timestamp");
+  EXPECT_EQ(StoredEvents(), 0);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles?user_id=u", "").status, 404);
+}
+
+TEST_F(ServerTest, DuplicateMessageIdsAreAcknowledgedButStoredOnce) {
+  std::string event = R"({"userId":"u","event":"x","messageId":"same"})";
+  EXPECT_EQ(client_->Post("/v1/track", event).status, 200);
+  EXPECT_EQ(client_->Post("/v1/track", event).status, 200);
+  EXPECT_EQ(StoredEvents(), 1);
+}
+
+TEST_F(ServerTest, AcceptsGzipAndAnyContentTypeCarryingJson) {
+  std::string batch = R"({"batch":[{"type":"page","anonymousId":"a1","name":"Home"}]})";
+  auto gz = client_->Send("POST", "/v1/batch", testing::Gzip(batch),
+                          {{"Authorization", testing::BasicAuth("test-key")},
+                           {"Content-Encoding", "gzip"},
+                           {"Content-Type", "application/json"}});
+  EXPECT_EQ(gz.status, 200) << gz.body;
+  auto plain = client_->Send(
+      "POST", "/v1/track", R"({"userId":"u","event":"x"})",
+      {{"Authorization", testing::BasicAuth("test-key")}, {"Content-Type", "text/plain"}});
+  EXPECT_EQ(plain.status, 200) << plain.body;
+  auto broken = client_->Send(
+      "POST", "/v1/batch", "definitely not gzip",
+      {{"Authorization", testing::BasicAuth("test-key")}, {"Content-Encoding", "gzip"}});
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(StoredEvents(), 2);
+}
+
+TEST_F(ServerTest, AnswersCorsPreflightForBrowsersOnOtherOrigins) {
+  auto r = client_->Send("OPTIONS", "/v1/track", "",
+                         {{"Origin", "https://shop.example"},
+                          {"Access-Control-Request-Method", "POST"},
+                          {"Access-Control-Request-Headers", "content-type,authorization"}});
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.headers["access-control-allow-origin"], "*");
+  EXPECT_NE(r.headers["access-control-allow-headers"].find("Authorization"), std::string::npos);
+  auto post = client_->Post("/v1/track", R"({"userId":"u","event":"x"})");
+  EXPECT_EQ(post.headers["access-control-allow-origin"], "*");
+}
+
+TEST_F(ServerTest, OversizedBodiesAreRefusedWith413) {
+  std::string big = R"({"batch":[{"type":"track","userId":"u","event":"x","properties":{"p":")" +
+                    std::string(600 * 1024, 'x') + "\"}}]}";
+  auto r = client_->Post("/v1/batch", big);
+  EXPECT_EQ(r.status, 413);
+  // A gzip bomb: small on the wire, over the limit once inflated.
+  auto bomb = client_->Send(
+      "POST", "/v1/batch", testing::Gzip(big),
+      {{"Authorization", testing::BasicAuth("test-key")}, {"Content-Encoding", "gzip"}});
+  EXPECT_EQ(bomb.status, 413);
+  EXPECT_EQ(client_->Post("/v1/track", R"({"userId":"u","event":"x"})").status, 200);
+}
+
+TEST_F(ServerTest, ProfileLookupsAndTimelinePaging) {
+  std::string batch = R"({"batch":[)";
+  for (int i = 0; i < 30; ++i) {
+    batch += std::string(i ? "," : "") + R"({"type":"track","userId":"u","event":"e)" +
+             std::to_string(i) + R"(","timestamp":"2026-05-)" + (i < 9 ? "0" : "") +
+             std::to_string(i + 1) + R"(T00:00:00Z","context":{"channel":")" +
+             (i % 3 ? "email" : "sms") + "\"}}";
+  }
+  batch += R"(,{"type":"identify","userId":"u","traits":{"email":"Ana@X.com"}}]})";
+  ASSERT_EQ(client_->Post("/v1/batch", batch).status, 200);
+  auto by_email = client_->Send("GET", "/v1/profiles?email=ana%40x.com&limit=5", "");
+  ASSERT_EQ(by_email.status, 200) << by_email.body;
+  auto profile = Body(by_email).as_object();
+  std::string id(profile["id"].as_string());
+  EXPECT_EQ(profile["timeline"].as_object()["items"].as_array().size(), 5u);
+
+  int seen = 0;
+  std::string cursor;
+  for (int page = 0; page < 20; ++page) {
+    auto r = client_->Send("GET",
+                           "/v1/profiles/" + id + "/timeline?channel=sms&limit=4" +
+                               (cursor.empty() ? "" : "&cursor=" + cursor),
+                           "");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto body = Body(r).as_object();
+    for (auto& item : body["items"].as_array()) {
+      EXPECT_EQ(item.as_object()["channel"].as_string(), "sms");
+      ++seen;
+    }
+    if (body["next_cursor"].is_null()) break;
+    cursor = std::string(body["next_cursor"].as_string());
+  }
+  EXPECT_EQ(seen, 10);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles?email=nobody%40x.com", "").status, 404);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles/p_999", "").status, 404);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles/banana", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles/" + id + "/timeline?limit=0", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/profiles/" + id + "/timeline?since=yesterday", "").status,
+            400);
+}
+
+TEST_F(ServerTest, ConsentCanBeSetThroughTheApi) {
+  ASSERT_EQ(
+      client_->Post("/v1/identify", R"({"userId":"u","traits":{"consent":{"email":true}}})").status,
+      200);
+  auto p = Body(client_->Send("GET", "/v1/profiles?user_id=u", "")).as_object();
+  std::string id(p["id"].as_string());
+  EXPECT_TRUE(p["consent"].as_object()["email"].as_object()["granted"].as_bool());
+  auto put = client_->Send("PUT", "/v1/profiles/" + id + "/consent",
+                           R"({"consent":{"email":false,"WhatsApp":true},"source":"call_center"})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto consent = Body(put).as_object()["consent"].as_object();
+  EXPECT_FALSE(consent["email"].as_object()["granted"].as_bool());
+  EXPECT_TRUE(consent["whatsapp"].as_object()["granted"].as_bool());
+  EXPECT_EQ(consent["email"].as_object()["source"].as_string(), "call_center");
+  auto bad =
+      client_->Send("PUT", "/v1/profiles/" + id + "/consent", R"({"consent":{"email":"perhaps"}})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Body(bad).as_object()["error"].as_object()["field"].as_string(), "consent.email");
+}
+
+TEST_F(ServerTest, ChannelsHealthAndMetrics) {
+  auto channels = client_->Send("GET", "/v1/channels", "");
+  ASSERT_EQ(channels.status, 200);
+  EXPECT_GE(Body(channels).as_object()["items"].as_array().size(), 20u);
+  EXPECT_EQ(client_->Send("GET", "/healthz", "").status, 200);
+  client_->Post("/v1/track", R"({"userId":"u","event":"x"})");
+  client_->Post("/v1/track", R"({"event":"x"})");
+  auto metrics = client_->Send("GET", "/metrics", "");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("unisono_events_accepted_total 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("unisono_events_rejected_total{reason=\"invalid_argument\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("unisono_http_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_EQ(client_->Send("GET", "/v1/nothing", "").status, 404);
+  EXPECT_EQ(client_->Send("GET", "/v1/track", "").status, 400);
+}
+
+}  // namespace
+}  // namespace unisono
