@@ -57,8 +57,9 @@ gbench_raw=""
 if [[ -d "$BENCH_BUILD_DIR" ]]; then
   while IFS= read -r exe; do
     name="$(basename "$exe")"
-    # Only Google Benchmark programs accept --benchmark_list_tests.
-    if ! timeout 20 "$exe" --benchmark_list_tests=true >/dev/null 2>&1; then
+    # Only Google Benchmark programs are run; tell them apart without running
+    # anything (other programs may ignore unknown flags and start working).
+    if ! { grep -qa 'benchmark_list_tests' "$exe" || ldd "$exe" 2>/dev/null | grep -q 'libbenchmark'; }; then
       echo "(skipping $name: not a Google Benchmark binary)"
       continue
     fi

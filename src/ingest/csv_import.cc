@@ -165,7 +165,10 @@ Status CsvReaderImpl::ReadMoney(CsvField f, std::optional<int64_t>& out) {
   if (!out) {
     return LineError(columns_.Describe(f) + ": '" + std::string(text) +
                      "' is not an amount; write digits with at most two decimals, e.g. 12.50" +
-                     (comma ? " or 12,50" : "") + ", without thousands separators or symbols");
+                     (comma ? " or 12,50" : "") + ", without thousands separators or symbols" +
+                     (!comma && text.find(',') != std::string_view::npos
+                          ? " (decimal commas are read only in ';'-separated files)"
+                          : ""));
   }
   return Status::Ok();
 }
@@ -189,18 +192,27 @@ Status CsvReaderImpl::ReadCurrency(bool has_money, std::string& out) {
 }
 
 Status CsvReaderImpl::NoIdentifier() const {
-  std::string empty, unmapped;
-  int mapped = 0;
+  std::vector<std::string> empty, unmapped;
   for (CsvField f : ingest::kCsvIdentifierFields) {
-    std::string& list = columns_.has(f) ? empty : unmapped;
-    list += (list.empty() ? "" : ", ") +
-            (columns_.has(f) ? columns_.Describe(f) : std::string(ingest::CsvFieldName(f)));
-    mapped += columns_.has(f);
+    if (columns_.has(f)) {
+      empty.push_back(columns_.Describe(f));
+    } else {
+      unmapped.emplace_back(ingest::CsvFieldName(f));
+    }
   }
-  std::string message = "no identifier; " + empty + (mapped == 1 ? " is" : " are") +
-                        " empty and every row needs at least one";
+  auto join = [](const std::vector<std::string>& items, const char* last) {
+    std::string out;
+    for (size_t i = 0; i < items.size(); ++i) {
+      out += (i == 0 ? "" : i + 1 == items.size() ? last : ", ") + items[i];
+    }
+    return out;
+  };
+  std::string message = "no identifier; " + join(empty, " and ") +
+                        (empty.size() == 1 ? " is" : " are") +
+                        " empty, and every row needs at least one";
   if (!unmapped.empty()) {
-    message += " (" + unmapped + " can be read from another column with --map <field>=<column>)";
+    message += " (" + join(unmapped, " or ") +
+               " can be read from another column with --map <field>=<column>)";
   }
   return LineError(message);
 }
@@ -312,8 +324,12 @@ Status CsvReaderImpl::ReadCost(CostRecord& c) {
   if (Status s = ReadTime(CsvField::kPeriodStart, c.period_start, false); !s.ok()) return s;
   if (Status s = ReadTime(CsvField::kPeriodEnd, c.period_end, true); !s.ok()) return s;
   if (c.period_end <= c.period_start) {
-    return LineError("the period ends (" + FormatTimestamp(c.period_end) +
-                     ", exclusive) before it starts (" + FormatTimestamp(c.period_start) + ")");
+    return LineError(
+        "the period ends before it starts: " + columns_.Describe(CsvField::kPeriodStart) + " is '" +
+        std::string(Cell(CsvField::kPeriodStart)) + "', " +
+        columns_.Describe(CsvField::kPeriodEnd) + " is '" +
+        std::string(Cell(CsvField::kPeriodEnd)) +
+        "' (an end given as a date includes that whole day)");
   }
   std::optional<int64_t> amount;
   if (Status s = ReadMoney(CsvField::kAmount, amount); !s.ok()) return s;

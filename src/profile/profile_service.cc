@@ -1,7 +1,10 @@
 // The write path: a single commit thread owns the identity graph and turns queued
 // submissions into group commits. Submissions that arrive while a commit is running
-// wait in the queue and share the next transaction, so throughput grows with load
-// while every acknowledgement still follows a durable commit.
+// wait in the queue and share the next transaction, so throughput grows with load.
+// Commits are pipelined: the commit thread writes group N+1 while the sync thread
+// waits for the disk to make group N durable, and only then acknowledges group N.
+#include <pthread.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -50,7 +53,14 @@ class ProfileService::Impl {
 
   Status Start() {
     if (Status s = graph_.Load(store_); !s.ok()) return s;
-    thread_ = std::thread([this] { Run(); });
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "unisono-commit");
+      Run();
+    });
+    sync_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "unisono-sync");
+      RunSync();
+    });
     return Status::Ok();
   }
 
@@ -61,6 +71,12 @@ class ProfileService::Impl {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    if (sync_thread_.joinable()) sync_thread_.join();
   }
 
   // Normalises identifiers in place; an event left with none is an error.
@@ -147,9 +163,53 @@ class ProfileService::Impl {
   std::thread thread_;
 
  private:
+  // A committed group waiting for the disk before its submitters hear back.
+  struct Committed {
+    std::vector<Submission> group;
+    std::vector<IngestResult> results;
+    size_t events = 0;
+    std::chrono::steady_clock::time_point started;
+  };
+
   void Run();
+  void RunSync();
   void CommitGroup(std::vector<Submission>& group);
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Committed> committed_;
+  bool sync_stopping_ = false;
+  std::thread sync_thread_;
 };
+
+void ProfileService::Impl::RunSync() {
+  std::unique_lock<std::mutex> lock(sync_mu_);
+  while (true) {
+    sync_cv_.wait(lock, [&] { return sync_stopping_ || !committed_.empty(); });
+    if (committed_.empty()) return;  // stopping, and drained
+    std::deque<Committed> batch;
+    batch.swap(committed_);
+    lock.unlock();
+    // One fdatasync makes every group committed before it durable.
+    Status synced = store_.Sync();
+    for (auto& c : batch) {
+      if (synced.ok() && options_.on_commit) {
+        auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - c.started)
+                          .count();
+        options_.on_commit(c.events, micros);
+      }
+      for (size_t i = 0; i < c.group.size(); ++i) {
+        if (synced.ok()) {
+          c.group[i].done(c.results[i]);
+        } else {
+          c.group[i].done(synced);
+        }
+      }
+    }
+    lock.lock();
+  }
+}
 
 void ProfileService::Impl::Run() {
   std::unique_lock<std::mutex> lock(mu_);
@@ -189,7 +249,12 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
     for (auto& e : s.events) Resolve(e, batch);
   }
   size_t total = batch.events.size();
-  auto result = store_.Apply(batch);
+  Result<WriteResult> result = Status::Internal("not written");
+  if (auto tx = store_.BeginWrite(); !tx.ok()) {
+    result = tx.status();
+  } else if (result = (*tx)->Write(batch); result.ok()) {
+    if (Status s = (*tx)->CommitDeferred(); !s.ok()) result = s;
+  }
   if (!result.ok()) {
     // The graph already holds this group's changes; the store is the truth.
     if (Status s = graph_.Load(store_); !s.ok()) {

@@ -1,12 +1,22 @@
-// The embedded backend: one SQLite file in WAL mode, synchronous=FULL so a commit is
-// durable when it returns. One writer connection (serialised by write_mutex_), a pool
-// of reader connections that WAL lets run beside it.
+// The embedded backend: one SQLite file in WAL mode. One writer connection (serialised
+// by write_mutex_), a pool of reader connections that WAL lets run beside it.
+// Durability: the writer runs with synchronous=NORMAL, so COMMIT appends to the WAL
+// without waiting for the disk, and Sync() fdatasyncs the WAL file itself. Commit()
+// does both; CommitDeferred() lets the ingest pipeline sync one group while it
+// writes the next. SQLite syncs the WAL before every checkpoint, so frames never
+// leave the WAL undurably. Checkpoints run on a background connection, so the writer
+// never stalls copying the WAL into the database.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "storage/internal/migrations.h"
 #include "storage/internal/sqlite_db.h"
@@ -113,10 +123,42 @@ struct WriterStatements {
 
 class SqliteStore;
 
+// The WAL file, kept open to fdatasync it; reopened if SQLite ever recreates it.
+class WalSyncer {
+ public:
+  explicit WalSyncer(std::string path) : path_(std::move(path)) {}
+  ~WalSyncer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Status Sync() {
+    std::lock_guard<std::mutex> lock(mu_);
+    struct stat on_disk {};
+    if (stat(path_.c_str(), &on_disk) != 0) {
+      return Status::Ok();  // no WAL: everything was checkpointed into the synced database
+    }
+    struct stat open_file {};
+    if (fd_ < 0 || fstat(fd_, &open_file) != 0 || open_file.st_ino != on_disk.st_ino) {
+      if (fd_ >= 0) close(fd_);
+      fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return Status::Unavailable("cannot open " + path_ + " to sync it");
+    }
+    if (fdatasync(fd_) != 0) {
+      return Status::Unavailable("fdatasync " + path_ + " failed: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::mutex mu_;
+  std::string path_;
+  int fd_ = -1;
+};
+
 class SqliteWriteTransaction final : public WriteTransaction {
  public:
-  SqliteWriteTransaction(std::unique_lock<std::mutex> lock, Db& db, WriterStatements& st)
-      : lock_(std::move(lock)), db_(db), st_(st) {}
+  SqliteWriteTransaction(std::unique_lock<std::mutex> lock, Db& db, WriterStatements& st,
+                         WalSyncer& wal)
+      : lock_(std::move(lock)), db_(db), st_(st), wal_(wal) {}
   ~SqliteWriteTransaction() override {
     if (!done_) st_.rollback.Run();
   }
@@ -129,6 +171,10 @@ class SqliteWriteTransaction final : public WriteTransaction {
     return row;
   }
   Status Commit() override {
+    if (Status s = CommitDeferred(); !s.ok()) return s;
+    return wal_.Sync();
+  }
+  Status CommitDeferred() override {
     done_ = true;
     if (Status s = st_.commit.Run(); !s.ok()) {
       st_.rollback.Run();
@@ -144,6 +190,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   std::unique_lock<std::mutex> lock_;
   Db& db_;
   WriterStatements& st_;
+  WalSyncer& wal_;
   bool done_ = false;
 };
 
@@ -252,16 +299,63 @@ Result<WriteResult> SqliteWriteTransaction::Write(const WriteBatch& b) {
   return result;
 }
 
+// Copies the WAL into the database in the background once it passes a size, using
+// its own connection; PASSIVE checkpoints never block the writer.
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::string db_path) : db_path_(std::move(db_path)) {
+    thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "unisono-ckpt");
+      Run();
+    });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  static constexpr off_t kWalBytes = 8 << 20;
+
+  void Run() {
+    auto db = Db::Open(db_path_, false);
+    if (!db.ok()) return;  // the writer's auto-checkpoint still covers us
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; })) {
+      struct stat wal {};
+      if (stat((db_path_ + "-wal").c_str(), &wal) != 0 || wal.st_size < kWalBytes) continue;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(db->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+
+  std::string db_path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, Db writer, int lock_fd, bool read_only)
       : path_(std::move(path)),
         writer_(std::move(writer)),
         lock_fd_(lock_fd),
-        read_only_(read_only) {
-    if (!read_only_) statements_ = std::make_unique<WriterStatements>(writer_.get());
+        read_only_(read_only),
+        wal_(path_ + "-wal") {
+    if (!read_only_) {
+      statements_ = std::make_unique<WriterStatements>(writer_.get());
+      checkpointer_ = std::make_unique<Checkpointer>(path_);
+    }
   }
   ~SqliteStore() override {
+    checkpointer_.reset();
     statements_.reset();
     if (lock_fd_ >= 0) close(lock_fd_);
   }
@@ -271,8 +365,9 @@ class SqliteStore final : public Store {
     std::unique_lock<std::mutex> lock(write_mutex_);
     if (Status s = statements_->begin.Run(); !s.ok()) return s;
     return std::unique_ptr<WriteTransaction>(
-        new SqliteWriteTransaction(std::move(lock), writer_, *statements_));
+        new SqliteWriteTransaction(std::move(lock), writer_, *statements_, wal_));
   }
+  Status Sync() override { return wal_.Sync(); }
 
   Status ScanIdentifiers(const std::function<void(const IdentifierRecord&)>& fn) override;
   Result<int64_t> MaxProfileId() override;
@@ -320,7 +415,9 @@ class SqliteStore final : public Store {
   Db writer_;
   int lock_fd_;
   bool read_only_;
+  WalSyncer wal_;
   std::unique_ptr<WriterStatements> statements_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<Db> idle_readers_;
@@ -564,8 +661,11 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   }
   const char* pragmas = options.read_only
                             ? "PRAGMA query_only = 1;"
-                            : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                              "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+                            : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                              "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+                              // The Checkpointer keeps the WAL small; this is the backstop.
+                              "PRAGMA wal_autocheckpoint = 16384; "
+                              "PRAGMA journal_size_limit = 67108864;";
   if (Status s = db->Exec(pragmas); !s.ok()) {
     if (lock_fd >= 0) close(lock_fd);
     return s;

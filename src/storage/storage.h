@@ -91,6 +91,9 @@ class WriteTransaction {
   virtual Result<bool> HasMessageId(const std::string& message_id) = 0;
   // Durable when it returns ok.
   virtual Status Commit() = 0;
+  // Visible to readers when it returns ok, durable after the next Store::Sync(). Lets
+  // a pipeline write the next transaction while the disk catches up with this one.
+  virtual Status CommitDeferred() = 0;
 };
 
 struct StoredTrait {
@@ -139,6 +142,8 @@ class Store {
   virtual Result<std::unique_ptr<WriteTransaction>> BeginWrite() = 0;
   // One transaction: BeginWrite, Write, Commit.
   Result<WriteResult> Apply(const WriteBatch& batch);
+  // Makes every transaction committed so far durable. Safe beside a writer.
+  virtual Status Sync() = 0;
 
   virtual Status ScanIdentifiers(const std::function<void(const IdentifierRecord&)>& fn) = 0;
   virtual Result<int64_t> MaxProfileId() = 0;

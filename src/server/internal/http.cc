@@ -178,7 +178,10 @@ class Server::Impl {
     Accept();
     for (auto& ctx : contexts_) {
       guards_.emplace_back(net::make_work_guard(*ctx));
-      threads_.emplace_back([&ctx = *ctx] { ctx.run(); });
+      threads_.emplace_back([&ctx = *ctx] {
+        pthread_setname_np(pthread_self(), "unisono-http");
+        ctx.run();
+      });
     }
     return Status::Ok();
   }
