@@ -13,7 +13,7 @@
 #include "identity/identity.h"
 
 using namespace unisono;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -26,8 +26,8 @@ long RssKb() {
   return 0;
 }
 
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
+double Seconds(Steady::time_point since) {
+  return std::chrono::duration<double>(Steady::now() - since).count();
 }
 
 std::vector<Identifier> IdsOf(int64_t i) {
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   std::vector<IdentifierRecord> persisted;
   persisted.reserve(static_cast<size_t>(profiles) * 3);
 
-  auto t0 = Clock::now();
+  auto t0 = Steady::now();
   for (int64_t i = 0; i < profiles; ++i) {
     Resolution r = graph.Resolve(IdsOf(i), at);
     if (!data.empty()) {
@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     // Web traffic carries the anonymous id, CRM rows the email, app events the user id.
     sample.push_back({ids[static_cast<size_t>(i % 3)]});
   }
-  auto t1 = Clock::now();
+  auto t1 = Steady::now();
   int64_t checksum = 0;
   for (int64_t i = 0; i < events; ++i) {
     checksum += graph.Resolve(sample[static_cast<size_t>(i % 100'000)], at).profile_id;
@@ -98,14 +98,14 @@ int main(int argc, char** argv) {
     WriteBatch batch;
     for (int64_t i = 1; i <= profiles; ++i) batch.profiles.push_back({i, at});
     batch.identifiers = std::move(persisted);
-    auto t2 = Clock::now();
+    auto t2 = Steady::now();
     if (auto r = (*store)->Apply(batch); !r.ok()) {
       std::fprintf(stderr, "%s\n", r.status().message().c_str());
       return 1;
     }
     std::printf("persist identities  %.2f s\n", Seconds(t2));
     IdentityGraph reloaded(DefaultIdentityConfig());
-    auto t3 = Clock::now();
+    auto t3 = Steady::now();
     if (Status s = reloaded.Load(**store); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.message().c_str());
       return 1;

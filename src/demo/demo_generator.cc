@@ -1,13 +1,12 @@
 // The demo generator: draws each HCP (attributes, contacts per channel, conversions from
 // the weekly logit model, follow-up events), then writes the drafts out as Events. Every
 // number comes from demo/internal/model.h; docs/demo-data.md describes the process.
-#include "demo/demo.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <tuple>
 
+#include "demo/demo.h"
 #include "demo/internal/generator.h"
 #include "demo/internal/json_writer.h"
 #include "demo/internal/model.h"
@@ -168,8 +167,9 @@ Status ValidateOptions(const DemoOptions& options) {
     return Status::InvalidArgument("--months must be between 1 and 120, got " +
                                    std::to_string(options.months));
   }
-  if (ToMillis(options.end) < 20LL * 366 * kDayMs) {
-    return Status::InvalidArgument("the demo must end after 1990, got " +
+  constexpr int64_t kYear2000Ms = 946'684'800'000;
+  if (ToMillis(options.end) < kYear2000Ms) {
+    return Status::InvalidArgument("the demo must end in 2000 or later, got " +
                                    FormatTimestamp(options.end));
   }
   return Status::Ok();
@@ -188,8 +188,8 @@ std::string RepId(int rep_index) {
 }
 
 int RepCount(int64_t profiles) {
-  return std::max<int>(kMinReps, static_cast<int>(std::llround(static_cast<double>(profiles) /
-                                                               kProfilesPerRep)));
+  return std::max<int>(
+      kMinReps, static_cast<int>(std::llround(static_cast<double>(profiles) / kProfilesPerRep)));
 }
 
 class DemoGenerator::Impl {
@@ -376,8 +376,8 @@ double DemoGenerator::Impl::IntensityOf(const Hcp& h, const ChannelModel& m) con
   return 1.0;
 }
 
-void DemoGenerator::Impl::AddContact(const Hcp& h, uint8_t channel, int64_t t, Rng& rng,
-                                     Anon anon, bool known) {
+void DemoGenerator::Impl::AddContact(const Hcp& h, uint8_t channel, int64_t t, Rng& rng, Anon anon,
+                                     bool known) {
   const ChannelModel& m = kChannels[channel];
   Draft& d = NewDraft(DraftKind::kContact, t);
   d.channel = channel;
@@ -562,14 +562,14 @@ void DemoGenerator::Impl::DrawConversions(const Hcp& h) {
     d.product = static_cast<uint8_t>(PickIndex(specialty.product_mix, which));
     if (order) {
       d.channel = where < kOrderOnlineShare ? kEcommerce : kStore;
-      d.units = static_cast<uint16_t>(kOrderUnitsMin +
-                                      static_cast<int>(units * (kOrderUnitsMax - kOrderUnitsMin + 1)));
+      d.units = static_cast<uint16_t>(
+          kOrderUnitsMin + static_cast<int>(units * (kOrderUnitsMax - kOrderUnitsMin + 1)));
     } else {
-      d.units = static_cast<uint16_t>(1 + PickIndex(kPrescriptionUnits, units));
+      d.units =
+          static_cast<uint16_t>(kPrescriptionPacks[PickIndex(kPrescriptionPackWeights, units)]);
     }
   }
 }
-
 
 Draft& DemoGenerator::Impl::FollowUp(const Draft& source, DraftKind kind, int64_t t) {
   Draft& d = NewDraft(kind, t);
@@ -633,15 +633,16 @@ bool DemoGenerator::Impl::NextProfile(std::vector<Event>& out) {
   };
   std::sort(drafts_.begin(), drafts_.end(),
             [&](const Draft& a, const Draft& b) { return key(a) < key(b); });
-  out.reserve(out.size() + drafts_.size());
+  if (out.capacity() < out.size() + drafts_.size()) {  // grow geometrically, callers append
+    out.reserve(std::max(out.size() + drafts_.size(), 2 * out.capacity()));
+  }
   uint32_t n = 0;
   for (const Draft& d : drafts_) Emit(h, d, n++, out);
   ++summary.profiles;
   return true;
 }
 
-void DemoGenerator::Impl::Emit(const Hcp& h, const Draft& d, uint32_t n,
-                               std::vector<Event>& out) {
+void DemoGenerator::Impl::Emit(const Hcp& h, const Draft& d, uint32_t n, std::vector<Event>& out) {
   Event& e = out.emplace_back();
   e.message_id = h.message_prefix;
   AppendInt(e.message_id, n);
@@ -695,8 +696,9 @@ void DemoGenerator::Impl::FillIdentify(const Hcp& h, const Draft& d, Event& e) {
     AppendInt(email, h.number);
     email += "@" + std::string(kClinicKinds[h.clinic]) + "-" + std::string(city) + ".example";
     std::string phone = "+346";
-    AppendInt(phone, static_cast<int64_t>((static_cast<uint64_t>(h.number) * 48271 +
-                                           phone_offset_) % 100'000'000),
+    AppendInt(phone,
+              static_cast<int64_t>((static_cast<uint64_t>(h.number) * 48271 + phone_offset_) %
+                                   100'000'000),
               8);
     std::string crm_id = "CRM-";
     AppendInt(crm_id, h.number, 6);
@@ -785,9 +787,9 @@ void DemoGenerator::Impl::FillTouch(const Hcp& h, const Draft& d, Event& e) {
           page = d.channel == kWeb ? &kPages[d.variant] : &kScreens[d.variant];
           e.touchpoint = page->slug;
           stage = page->stage;
-          e.name = page->product ? std::string(kProducts[d.product].name) + " " +
-                                       std::string(page->title)
-                                 : std::string(page->title);
+          e.name = page->product
+                       ? std::string(kProducts[d.product].name) + " " + std::string(page->title)
+                       : std::string(page->title);
           break;
         case kSocial:
         case kPaidSearch:
@@ -828,8 +830,8 @@ void DemoGenerator::Impl::FillTouch(const Hcp& h, const Draft& d, Event& e) {
       const bool order = d.kind == DraftKind::kOrder;
       e.name = order ? "Order Completed" : "Prescription Written";
       stage = "purchase";
-      e.touchpoint = order ? (d.channel == kStore ? "pharmacy_order" : "online_order")
-                           : "prescription";
+      e.touchpoint =
+          order ? (d.channel == kStore ? "pharmacy_order" : "online_order") : "prescription";
       e.value_minor = kProducts[d.product].price_minor * d.units;
       e.currency = kCurrency;
       ++summary.conversions;
@@ -897,8 +899,8 @@ std::vector<CostRecord> DemoGenerator::Impl::Costs() {
   std::vector<CostRecord> out;
   const int months = window.months();
   const double population = static_cast<double>(options_.demo.profiles);
-  auto add = [&](std::string_view channel, std::string_view campaign, int from_month,
-                 int to_month, int64_t amount, std::string_view source) {
+  auto add = [&](std::string_view channel, std::string_view campaign, int from_month, int to_month,
+                 int64_t amount, std::string_view source) {
     if (amount <= 0 || from_month >= to_month) return;
     CostRecord& r = out.emplace_back();
     r.channel = channel;
@@ -915,7 +917,8 @@ std::vector<CostRecord> DemoGenerator::Impl::Costs() {
       const ChannelModel& m = kChannels[c];
       if (m.costing == Costing::kPerContact) {
         for (size_t slot = 0; slot <= kCampaigns.size(); ++slot) {
-          const int64_t amount = contact_costs_[(c * (kCampaigns.size() + 1) + slot) * months + month];
+          const int64_t amount =
+              contact_costs_[(c * (kCampaigns.size() + 1) + slot) * months + month];
           add(m.id, slot == 0 ? "" : kCampaigns[slot - 1].id, month, month + 1, amount,
               "demo:contacts");
         }
@@ -983,8 +986,7 @@ Result<DemoSummary> LoadDemo(ProfileService& profiles, const DemoOptions& option
   const std::string first_user = demo::UserId(1);
   Result<Profile> existing = profiles.FindBy("user_id", first_user);
   if (existing.ok()) {
-    return Status::FailedPrecondition("the store already holds the demo population (" +
-                                      first_user +
+    return Status::FailedPrecondition("the store already holds the demo population (" + first_user +
                                       " exists); load the demo into an empty data directory");
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();

@@ -1,3 +1,5 @@
+#include "demo/demo.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <set>
 #include <unordered_map>
 
-#include "demo/demo.h"
 #include "demo/internal/generator.h"
 #include "demo/internal/model.h"
 #include "demo/internal/rng.h"
@@ -80,10 +81,10 @@ uint64_t Hash(const Generated& g) {
   Fnv f;
   for (const Event& e : g.events) {
     f.Add(static_cast<int64_t>(e.type));
-    for (const std::string* s : {&e.message_id, &e.user_id, &e.anonymous_id, &e.name, &e.channel,
-                                 &e.campaign, &e.communication, &e.product, &e.touchpoint,
-                                 &e.rep_id, &e.stage, &e.currency, &e.properties_json,
-                                 &e.traits_json, &e.context_json, &e.source}) {
+    for (const std::string* s :
+         {&e.message_id, &e.user_id, &e.anonymous_id, &e.name, &e.channel, &e.campaign,
+          &e.communication, &e.product, &e.touchpoint, &e.rep_id, &e.stage, &e.currency,
+          &e.properties_json, &e.traits_json, &e.context_json, &e.source}) {
       f.Add(*s);
     }
     f.Add(ToMillis(e.timestamp));
@@ -146,7 +147,8 @@ struct HcpView {
 std::map<std::string, HcpView> Rebuild(const std::vector<Event>& events) {
   std::unordered_map<std::string, std::string> user_of_anonymous;
   for (const Event& e : events) {
-    if (!e.user_id.empty() && !e.anonymous_id.empty()) user_of_anonymous[e.anonymous_id] = e.user_id;
+    if (!e.user_id.empty() && !e.anonymous_id.empty())
+      user_of_anonymous[e.anonymous_id] = e.user_id;
   }
   std::map<std::string, HcpView> hcps;
   for (const Event& e : events) {
@@ -211,15 +213,19 @@ TEST(DemoGenerator, DifferentSeedGivesADifferentStream) {
   EXPECT_NE(Hash(Generate(300, 42)), Hash(Generate(300, 43)));
 }
 
-TEST(DemoGenerator, AnHcpIsTheSameWhateverThePopulationSize) {
+TEST(DemoGenerator, AnHcpIsTheSameWhateverThePopulationSizeSaveItsRep) {
   const Generated small = Generate(20, 42);
-  const Generated large = Generate(200, 42);
+  const Generated large = Generate(1500, 42);
+  ASSERT_NE(small.summary.reps, large.summary.reps);
   auto of_hcp_7 = [](const Generated& g) {
-    std::vector<std::string> names;
+    std::vector<std::string> events;
     for (const Event& e : g.events) {
-      if (e.user_id == "hcp-000007") names.push_back(e.message_id + e.name + e.properties_json);
+      if (e.user_id != "hcp-000007") continue;
+      events.push_back(e.message_id + "|" + FormatTimestamp(e.timestamp) + "|" + e.name + "|" +
+                       e.touchpoint + "|" + e.communication + "|" +
+                       std::to_string(e.value_minor.value_or(0)));
     }
-    return names;
+    return events;
   };
   EXPECT_FALSE(of_hcp_7(small).empty());
   EXPECT_EQ(of_hcp_7(small), of_hcp_7(large));
@@ -481,8 +487,9 @@ TEST(DemoGenerator, RepVisitsLiftConversionByTheFactorTheModelImplies) {
           kChannels[demo::kRepVisit].effect * std::min(n[demo::kRepVisit], demo::kContactCap);
       const double p = demo::Logistic(log_odds);
       const double p_null = demo::Logistic(log_odds - rep_lift);
-      const bool converted = std::any_of(h.conversions.begin(), h.conversions.end(),
-                                         [&](int64_t t) { return t >= start && t < start + kWeekMs; });
+      const bool converted =
+          std::any_of(h.conversions.begin(), h.conversions.end(),
+                      [&](int64_t t) { return t >= start && t < start + kWeekMs; });
       for (WeekGroup* group : {n[demo::kRepVisit] > 0 ? &exposed : &unexposed, &all}) {
         group->weeks += 1;
         group->observed += converted ? 1 : 0;
@@ -567,6 +574,37 @@ TEST(DemoGenerator, CostsCoverEveryMonthAndRepeatThePerContactSpend) {
   EXPECT_EQ(g.summary.cost_records, static_cast<int64_t>(g.costs.size()));
 }
 
+TEST(DemoGenerator, ShortLongAndOffsetWindowsKeepEveryEventAndCostInside) {
+  for (auto [months, end] :
+       {std::pair{1, "2026-03-31T00:00:00Z"}, std::pair{2, "2026-11-01T00:00:00Z"},
+        std::pair{24, "2026-11-15T12:30:00Z"}}) {
+    SCOPED_TRACE(std::to_string(months) + " months to " + end);
+    demo::GeneratorOptions options;
+    options.demo.profiles = 60;
+    options.demo.months = months;
+    options.demo.end = T(end);
+    ASSERT_TRUE(demo::ValidateOptions(options.demo).ok());
+    demo::DemoGenerator generator(options);
+    std::vector<Event> events;
+    while (generator.NextProfile(events)) {
+    }
+    const demo::DemoWindow& w = generator.window();
+    ASSERT_EQ(w.months(), months);
+    for (const Event& e : events) {
+      ASSERT_GE(e.timestamp, w.start) << e.message_id;
+      ASSERT_LT(e.timestamp, w.end) << e.message_id;
+    }
+    std::set<int> months_with_costs;
+    for (const CostRecord& c : generator.Costs()) {
+      ASSERT_GE(c.period_start, w.start);
+      ASSERT_LE(c.period_end, w.end);
+      ASSERT_LT(c.period_start, c.period_end);
+      months_with_costs.insert(w.MonthOf(c.period_start));
+    }
+    EXPECT_EQ(static_cast<int>(months_with_costs.size()), months);
+  }
+}
+
 class LoadDemoTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -584,15 +622,23 @@ TEST_F(LoadDemoTest, WritesEveryEventAndCostAndStitchesEachHcpIntoOneProfile) {
   options.profiles = 120;
   options.seed = 7;
   std::vector<double> progress;
-  Result<DemoSummary> summary = LoadDemo(*service_, options, [&](double f) {
-    progress.push_back(f);
-  });
+  Result<DemoSummary> summary =
+      LoadDemo(*service_, options, [&](double f) { progress.push_back(f); });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   const Generated expected = Generate(120, 7);
   EXPECT_EQ(summary->events, static_cast<int64_t>(expected.events.size()));
   EXPECT_EQ(summary->profiles, 120);
   EXPECT_EQ(summary->cost_records, static_cast<int64_t>(expected.costs.size()));
-  EXPECT_EQ(store_->Stats()->events, summary->events);
+  // One profile per HCP, holding user_id, crm_id, email, phone and any anonymous ids.
+  std::set<std::string> anonymous_ids;
+  for (const Event& e : expected.events) {
+    if (!e.anonymous_id.empty()) anonymous_ids.insert(e.anonymous_id);
+  }
+  Result<StoreStats> stats = store_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->events, summary->events);
+  EXPECT_EQ(stats->profiles, 120);
+  EXPECT_EQ(stats->identifiers, static_cast<int64_t>(4 * 120 + anonymous_ids.size()));
   ASSERT_FALSE(progress.empty());
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
   EXPECT_EQ(progress.back(), 1.0);

@@ -58,20 +58,23 @@ class JsonObjectWriter {
   // Appends `value` as a JSON string literal.
   static void AppendQuoted(std::string& out, std::string_view value) {
     out.push_back('"');
-    for (char c : value) {
-      const auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
+    size_t run = 0;  // start of the pending run of characters that need no escaping
+    for (size_t i = 0; i < value.size(); ++i) {
+      const auto u = static_cast<unsigned char>(value[i]);
+      if (u >= 0x20 && u != '"' && u != '\\') continue;  // UTF-8 passes through unchanged
+      out.append(value.data() + run, i - run);
+      run = i + 1;
+      if (u >= 0x20) {
         out.push_back('\\');
-        out.push_back(c);
-      } else if (u < 0x20) {
+        out.push_back(static_cast<char>(u));
+      } else {
         static constexpr char kHex[] = "0123456789abcdef";
         out.append("\\u00");
         out.push_back(kHex[u >> 4]);
         out.push_back(kHex[u & 0xf]);
-      } else {
-        out.push_back(c);  // UTF-8 passes through unchanged
       }
     }
+    out.append(value.data() + run, value.size() - run);
     out.push_back('"');
   }
 

@@ -42,10 +42,10 @@ enum class Timing : uint8_t {
 };
 
 struct ChannelModel {
-  std::string_view id;        // catalog id (config/channels.toml), in catalog order
-  double contacts_per_month;  // mean contacts per reachable, active profile-month
-  double effect;              // lift of the weekly conversion log-odds per contact in the
-                              // last kLookbackDays (contacts counted up to kContactCap)
+  std::string_view id;             // catalog id (config/channels.toml), in catalog order
+  double contacts_per_month;       // mean contacts per reachable, active profile-month
+  double effect;                   // lift of the weekly conversion log-odds per contact in the
+                                   // last kLookbackDays (contacts counted up to kContactCap)
   int64_t cost_per_contact_minor;  // EUR cents, equal to the catalog's cost_per_contact
   Costing costing;
   Reach reach;
@@ -60,11 +60,15 @@ struct ChannelModel {
   bool rep;                        // carries the owner rep's id
 };
 
+// Index of each channel in kChannels.
+// clang-format off
 enum ChannelIndex : uint8_t {
   kRepVisit, kRepTablet, kCongress, kCallCenter, kERep, kWebinar, kWhatsapp, kSms, kEmail,
   kChat, kCustomerService, kBilling, kPostal, kCatalogue, kStore, kEcommerce, kApp, kWeb,
-  kSocial, kPaidSearch, kDisplay, kTv, kRadio, kPrint, kChannelCount
+  kSocial, kPaidSearch, kDisplay, kTv, kRadio, kPrint,
+  kChannelCount
 };
+// clang-format on
 
 // The table below reads better without the enum names.
 using enum Costing;
@@ -101,6 +105,20 @@ inline constexpr std::array<ChannelModel, kChannelCount> kChannels = {{
   {"print",            0.20, 0.02,     5, kBudget,     kEveryone,        kFlat,      kAnyTime,     EventType::kTrack, "Journal Ad Exposure", "search",        "journal_ad",        true,  false},
 }};
 // clang-format on
+
+constexpr bool IndicesMatchIds() {
+  constexpr std::array<std::string_view, kChannelCount> kIds = {
+      "rep_visit",        "rep_tablet", "congress", "call_center", "e_rep",
+      "webinar",          "whatsapp",   "sms",      "email",       "chat",
+      "customer_service", "billing",    "postal",   "catalogue",   "store",
+      "ecommerce",        "app",        "web",      "social",      "paid_search",
+      "display",          "tv",         "radio",    "print"};
+  for (size_t c = 0; c < kChannelCount; ++c) {
+    if (kChannels[c].id != kIds[c]) return false;
+  }
+  return true;
+}
+static_assert(IndicesMatchIds(), "ChannelIndex and kChannels are out of step");
 
 // The conversion model: logit(p_week) = BaseLogit(potential, specialty)
 //   + sum over channels of effect * min(contacts in the kLookbackDays before the week, kContactCap)
@@ -141,7 +159,7 @@ constexpr double PotentialMultiplier(size_t potential) {
 struct SpecialtyModel {
   std::string_view id;
   double share;
-  double logit_offset;  // added to the potential's base log-odds
+  double logit_offset;                            // added to the potential's base log-odds
   std::array<double, kProductCount> product_mix;  // which product a touch or conversion is about
   std::string_view society;                       // congress touchpoints: "<society>_congress"
   std::array<int, 2> congress_month;              // month (of 12) of the congress and symposium
@@ -189,7 +207,8 @@ struct CampaignModel {
   int64_t production_cost_minor;  // creative and production, one record per campaign
 };
 inline constexpr size_t kPhases = 3;
-inline constexpr std::array<CampaignModel, kProductCount * kPhases + 1> kCampaigns = {{
+inline constexpr size_t kCampaignCount = kProductCount * kPhases + 1;
+inline constexpr std::array<CampaignModel, kCampaignCount> kCampaigns = {{
     {"cardiozen-launch", 1'200'000},
     {"cardiozen-evidence", 600'000},
     {"cardiozen-adherence", 400'000},
@@ -262,7 +281,7 @@ inline constexpr double kUnsubscribeShare = 0.05;  // of email opt-ins, once dur
 inline constexpr double kAffinityMin = 0.25;       // digital affinity ~ U(0.25, 1.75)
 inline constexpr double kAffinityMax = 1.75;
 inline constexpr double kNewslettersPerMonth = 1.0;  // of email's rate; the rest are campaign
-                                                    // emails
+                                                     // emails
 inline constexpr double kEmailOpenRate = 0.25;
 inline constexpr double kEmailClickRate = 0.20;  // of opened emails
 inline constexpr double kShareAfterEmailClick = 0.08;
@@ -270,13 +289,15 @@ inline constexpr double kShareAfterWebinar = 0.06;
 inline constexpr double kShareAfterCongress = 0.15;
 // Identity stitching cases.
 inline constexpr double kAnonymousBeforeIdentifyShare = 0.08;  // 1-4 anonymous web pages
-inline constexpr int kAnonymousBeforeIdentifyDays = 30;         // within 30 days before
+inline constexpr int kAnonymousBeforeIdentifyDays = 30;        // within 30 days before
 inline constexpr double kSecondDeviceShare = 0.04;  // 1-3 anonymous pages, then "Signed In"
 // Conversions.
-inline constexpr double kOrderShare = 0.20;       // "Order Completed", else "Prescription Written"
+inline constexpr double kOrderShare = 0.20;        // "Order Completed", else "Prescription Written"
 inline constexpr double kOrderOnlineShare = 0.60;  // orders on ecommerce, else in store
-inline constexpr std::array<double, 3> kPrescriptionUnits = {0.6, 0.3, 0.1};  // 1, 2, 3 packs
-inline constexpr int kOrderUnitsMin = 2;  // uniform 2..12 packs
+// A prescription is a patient started on therapy: its value covers 3, 6 or 12 monthly packs.
+inline constexpr std::array<int, 3> kPrescriptionPacks = {3, 6, 12};
+inline constexpr std::array<double, 3> kPrescriptionPackWeights = {0.2, 0.3, 0.5};
+inline constexpr int kOrderUnitsMin = 2;  // pharmacy restocking: uniform 2..12 packs
 inline constexpr int kOrderUnitsMax = 12;
 // Reps: one per ~150 HCPs, at least 2.
 inline constexpr int kProfilesPerRep = 150;
