@@ -177,6 +177,7 @@ class ProfileService::Impl {
 
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
+  std::condition_variable sync_taken_cv_;  // the sync thread took the committed groups
   std::deque<Committed> committed_;
   bool sync_stopping_ = false;
   std::thread sync_thread_;
@@ -190,6 +191,7 @@ void ProfileService::Impl::RunSync() {
     std::deque<Committed> batch;
     batch.swap(committed_);
     lock.unlock();
+    sync_taken_cv_.notify_all();
     // One fdatasync makes every group committed before it durable.
     Status synced = store_.Sync();
     for (auto& c : batch) {
@@ -224,6 +226,15 @@ void ProfileService::Impl::Run() {
       lock.lock();
       continue;
     }
+    // Stay at most one group ahead of the disk: while the previous group waits for
+    // the sync thread, more submissions gather into the next, so each commit (and
+    // each WAL page it writes) carries more events.
+    lock.unlock();
+    {
+      std::unique_lock<std::mutex> sync_lock(sync_mu_);
+      sync_taken_cv_.wait(sync_lock, [&] { return committed_.empty(); });
+    }
+    lock.lock();
     std::vector<Submission> group;
     size_t events = 0;
     while (!queue_.empty() && std::holds_alternative<Submission>(queue_.front()) &&

@@ -319,13 +319,13 @@ class Checkpointer {
   }
 
  private:
-  static constexpr off_t kWalBytes = 8 << 20;
+  static constexpr off_t kWalBytes = 4 << 20;
 
   void Run() {
     auto db = Db::Open(db_path_, false);
     if (!db.ok()) return;  // the writer's auto-checkpoint still covers us
     std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stopping_; })) {
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; })) {
       struct stat wal {};
       if (stat((db_path_ + "-wal").c_str(), &wal) != 0 || wal.st_size < kWalBytes) continue;
       lock.unlock();
@@ -664,7 +664,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
                             : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                               "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
                               // The Checkpointer keeps the WAL small; this is the backstop.
-                              "PRAGMA wal_autocheckpoint = 16384; "
+                              "PRAGMA wal_autocheckpoint = 65536; "
                               "PRAGMA journal_size_limit = 67108864;";
   if (Status s = db->Exec(pragmas); !s.ok()) {
     if (lock_fd >= 0) close(lock_fd);
