@@ -12,6 +12,14 @@
 
 namespace unisono::cli {
 
+// An identifier type's rule, from [[identifier]] tables in the config file.
+struct IdentifierSetting {
+  std::string type;
+  std::string trait;  // trait carrying it; default: the type's name
+  int priority = 100;
+  int limit = 5;
+};
+
 struct Config {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -23,6 +31,7 @@ struct Config {
   std::string log_format = "text";  // text | json
   std::string default_country_code = "34";
   std::string currency = "EUR";
+  std::vector<IdentifierSetting> identifiers;  // custom types and overrides
 };
 
 // Reads the TOML config file into `config` (only the keys it sets).

@@ -2,6 +2,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
@@ -41,10 +42,36 @@ Result<ChannelCatalog> LoadCatalog(const Config& c) {
   return ChannelCatalog::FromFile(c.channels);
 }
 
+bool IsBuiltinIdentifier(const std::string& type) {
+  for (const char* t : {"user_id", "anonymous_id", "email", "phone", "crm_id", "device_id"}) {
+    if (type == t) return true;
+  }
+  return false;
+}
+
 ProfileServiceOptions ServiceOptions(const Config& c) {
   ProfileServiceOptions o;
   o.identity.default_country_code = c.default_country_code;
+  for (const auto& id : c.identifiers) {
+    auto& rules = o.identity.rules;
+    auto it = std::find_if(rules.begin(), rules.end(),
+                           [&](const IdentifierRule& r) { return r.type == id.type; });
+    if (it == rules.end()) {
+      rules.push_back({id.type, id.priority, id.limit});
+    } else {
+      *it = {id.type, id.priority, id.limit};
+    }
+  }
   return o;
+}
+
+// Traits read as identifiers: the custom types of the config file.
+std::vector<IdentifierTrait> IdentifierTraits(const Config& c) {
+  std::vector<IdentifierTrait> out;
+  for (const auto& id : c.identifiers) {
+    if (!IsBuiltinIdentifier(id.type)) out.push_back({id.trait, id.type});
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Clock>> MakeClock(const std::string& spec) {
@@ -111,6 +138,7 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   options.threads = config.threads;
   options.write_keys = *keys;
   options.ingest.default_currency = config.currency;
+  options.ingest.identifier_traits = IdentifierTraits(config);
   auto server = Server::Start(options, ServerDeps{**profiles, *catalog, **clock, metrics});
   if (!server.ok()) return Fail("serve", server.status());
 

@@ -15,15 +15,16 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     msg << path << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  static const char* kKnown[] = {
-      "host",    "port",      "data",       "write_keys",           "channels",
-      "threads", "log_level", "log_format", "default_country_code", "currency"};
+  static const char* kKnown[] = {"host",       "port",       "data",
+                                 "write_keys", "channels",   "threads",
+                                 "log_level",  "log_format", "default_country_code",
+                                 "currency",   "identifier"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
       return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
                                      "'; known keys: host, port, data, write_keys, channels, "
                                      "threads, log_level, log_format, default_country_code, "
-                                     "currency");
+                                     "currency, [[identifier]]");
     }
   }
   config.host = t["host"].value_or(config.host);
@@ -35,6 +36,25 @@ Status LoadConfigFile(const std::string& path, Config& config) {
   config.log_format = t["log_format"].value_or(config.log_format);
   config.default_country_code = t["default_country_code"].value_or(config.default_country_code);
   config.currency = t["currency"].value_or(config.currency);
+  if (auto* ids = t["identifier"].as_array()) {
+    for (size_t i = 0; i < ids->size(); ++i) {
+      auto* table = ids->get(i)->as_table();
+      std::string where = path + ": [[identifier]] " + std::to_string(i + 1);
+      if (!table) return Status::InvalidArgument(where + " must be a table");
+      IdentifierSetting id;
+      id.type = (*table)["type"].value_or(std::string());
+      if (id.type.empty()) {
+        return Status::InvalidArgument(where + " needs a type, e.g. type = \"npi\"");
+      }
+      id.trait = (*table)["trait"].value_or(id.type);
+      id.priority = (*table)["priority"].value_or(100);
+      id.limit = (*table)["limit"].value_or(5);
+      if (id.limit < 1 || id.priority < 1) {
+        return Status::InvalidArgument(where + ": priority and limit must be at least 1");
+      }
+      config.identifiers.push_back(std::move(id));
+    }
+  }
   if (auto* keys = t["write_keys"].as_array()) {
     config.write_keys.clear();
     for (auto& k : *keys) {

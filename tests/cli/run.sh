@@ -85,6 +85,21 @@ check "a restart keeps the write key" contains "$(post "$KEY" /v1/track '{"userI
 check "no new key is created on restart" lacks "$SERVER_OUT" "created write key"
 stop_server
 
+# --- custom identifiers from the config file
+cat >"$WORK/ids.toml" <<'TOML'
+[[identifier]]
+type = "npi"
+priority = 2
+limit = 1
+TOML
+start_server "$WORK/data" --config "$WORK/ids.toml"
+post "$KEY" /v1/identify '{"anonymousId":"tab-1","traits":{"npi":" 1234567890 "}}' >/dev/null
+post "$KEY" /v1/track '{"userId":"dr-x","event":"Signed In","context":{"traits":{"npi":"1234567890"}}}' >/dev/null
+found=$(curl -s "http://127.0.0.1:$PORT/v1/profiles?npi=1234567890")
+check "a custom identifier from the config file resolves profiles" contains "$found" '"type":"npi"'
+check "it stitches the anonymous visit and the signed-in user" contains "$found" '"event_count":2'
+stop_server
+
 # --- offline import: all or nothing, with the line of the bad row
 cat >"$WORK/bad.csv" <<'CSV'
 email,date,rep
