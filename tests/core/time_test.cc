@@ -37,7 +37,9 @@ TEST(ParseTimestamp, RejectsImpossibleDatesWithAReason) {
                           "2026-01-01T00:00:00Zjunk", "", "2026-1-1"}) {
     auto t = ParseTimestamp(bad);
     EXPECT_FALSE(t.ok()) << bad;
-    if (!t.ok()) EXPECT_NE(t.status().message().find("ISO-8601"), std::string::npos) << bad;
+    if (!t.ok()) {
+      EXPECT_NE(t.status().message().find("ISO-8601"), std::string::npos) << bad;
+    }
   }
 }
 
