@@ -195,31 +195,19 @@ int RunImport(const Config& config, const std::string& file, const std::string& 
   if (!profiles.ok()) return Fail("import", profiles.status());
 
   ProgressBar bar("importing " + options.source_name);
-  int64_t rows = 0;
-  auto result = (*profiles)->ImportAll(
-      [&](std::vector<Event>& events, std::vector<CostRecord>& costs) -> Result<bool> {
-        CsvRecord record;
-        while (events.size() + costs.size() < 5000) {
-          auto more = (*reader)->Next(record);
-          if (!more.ok()) return more.status();
-          if (!*more) return false;
-          ++rows;
-          if (record.event) events.push_back(std::move(*record.event));
-          if (record.cost) costs.push_back(std::move(*record.cost));
-          record = CsvRecord{};
-        }
-        bar.Update(file_size > 0 ? (*reader)->bytes_read() / file_size : 0,
-                   WithThousands(rows) + " rows");
-        return true;
-      });
+  auto result = (*profiles)->ImportCsv(**reader, [&](int64_t rows) {
+    bar.Update(file_size > 0 ? (*reader)->bytes_read() / file_size : 0,
+               WithThousands(rows) + " rows");
+  });
   if (!result.ok()) {
     return Fail("import", Status(result.status().code(),
                                  result.status().message() + " — nothing was imported"));
   }
+  int64_t rows = result->rows;
   bar.Finish(WithThousands(rows) + " rows");
   Table t({"file", "kind", "rows", "stored", "duplicates"});
   t.Add({options.source_name, CsvKindName(*kind), WithThousands(rows),
-         WithThousands(result->accepted), WithThousands(result->duplicates)});
+         WithThousands(result->stored.accepted), WithThousands(result->stored.duplicates)});
   std::cout << t.Render(*format);
   return 0;
 }

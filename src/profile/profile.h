@@ -13,6 +13,7 @@
 
 #include "core/core.h"
 #include "identity/identity.h"
+#include "ingest/ingest.h"
 #include "storage/storage.h"
 
 namespace unisono {
@@ -58,6 +59,15 @@ class ProfileService {
   using ChunkSource =
       std::function<Result<bool>(std::vector<Event>& events, std::vector<CostRecord>& costs)>;
   Result<IngestResult> ImportAll(const ChunkSource& next);
+
+  // Imports every row of a CSV file in one transaction: all or nothing. `progress`
+  // hears the rows read so far after each chunk.
+  struct CsvImportResult {
+    int64_t rows = 0;
+    IngestResult stored;
+  };
+  Result<CsvImportResult> ImportCsv(CsvReader& reader,
+                                    const std::function<void(int64_t rows)>& progress = {});
 
   Status SetConsent(int64_t profile_id, const std::string& channel, bool granted,
                     const std::string& source);

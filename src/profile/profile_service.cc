@@ -348,6 +348,30 @@ Result<IngestResult> ProfileService::ImportAll(const ChunkSource& next) {
   return result;
 }
 
+Result<ProfileService::CsvImportResult> ProfileService::ImportCsv(
+    CsvReader& reader, const std::function<void(int64_t rows)>& progress) {
+  constexpr size_t kChunk = 5000;
+  CsvImportResult out;
+  auto stored =
+      ImportAll([&](std::vector<Event>& events, std::vector<CostRecord>& costs) -> Result<bool> {
+        CsvRecord record;
+        while (events.size() + costs.size() < kChunk) {
+          auto more = reader.Next(record);
+          if (!more.ok()) return more.status();
+          if (!*more) return false;
+          ++out.rows;
+          if (record.event) events.push_back(std::move(*record.event));
+          if (record.cost) costs.push_back(std::move(*record.cost));
+          record = CsvRecord{};
+        }
+        if (progress) progress(out.rows);
+        return true;
+      });
+  if (!stored.ok()) return stored.status();
+  out.stored = *stored;
+  return out;
+}
+
 Status ProfileService::SetConsent(int64_t profile_id, const std::string& channel, bool granted,
                                   const std::string& source) {
   auto id = impl_->store_.ResolveProfileId(profile_id);

@@ -1,7 +1,7 @@
 // The routing table and the handlers. Each handler parses, calls one module function
 // and renders; business rules live in the modules.
 #include <chrono>
-#include <list>
+#include <condition_variable>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -96,8 +96,8 @@ struct Router::Impl {
     options.ingest.catalog = &deps.catalog;
   }
   ~Impl() {
-    std::lock_guard<std::mutex> lock(imports_mu);
-    for (auto& t : imports) t.join();
+    std::unique_lock<std::mutex> lock(imports_mu);
+    imports_done.wait(lock, [&] { return imports_running == 0; });
   }
 
   void Ingest(Endpoint endpoint, Request& req, Reply reply);
@@ -105,6 +105,7 @@ struct Router::Impl {
   Response ProfileById(const std::string& id, const Target& t, bool timeline_only);
   Response PutConsent(const std::string& id, const Request& req);
   void ImportCsv(const Target& t, Request& req, Reply reply);
+  void RunImport(const CsvImportOptions& o, std::string body, Reply reply);
 
   // Parsers keep buffers between requests; one per concurrent request.
   std::unique_ptr<SegmentParser> AcquireParser() {
@@ -126,7 +127,8 @@ struct Router::Impl {
   std::mutex parsers_mu;
   std::vector<std::unique_ptr<SegmentParser>> parsers;
   std::mutex imports_mu;
-  std::list<std::thread> imports;
+  std::condition_variable imports_done;
+  int imports_running = 0;
 };
 
 void Router::Impl::Ingest(Endpoint endpoint, Request& req, Reply reply) {
@@ -289,35 +291,31 @@ void Router::Impl::ImportCsv(const Target& t, Request& req, Reply reply) {
     o.mapping[it->second.substr(0, sep)] = it->second.substr(sep + 1);
   }
   // An import holds the commit thread for a while; keep the I/O thread free.
-  std::lock_guard<std::mutex> lock(imports_mu);
-  imports.emplace_back([this, o, body = std::move(req.body), reply = std::move(reply)]() mutable {
-    std::istringstream in(std::move(body));
-    auto reader = CsvReader::Open(in, o);
-    if (!reader.ok()) return reply(JsonError(reader.status()));
-    int64_t rows = 0;
-    auto result = deps.profiles.ImportAll(
-        [&](std::vector<Event>& events, std::vector<CostRecord>& costs) -> Result<bool> {
-          CsvRecord record;
-          while (events.size() + costs.size() < 5000) {
-            auto more = (*reader)->Next(record);
-            if (!more.ok()) return more.status();
-            if (!*more) return false;
-            ++rows;
-            if (record.event) events.push_back(std::move(*record.event));
-            if (record.cost) costs.push_back(std::move(*record.cost));
-            record = CsvRecord{};
-          }
-          return true;
-        });
-    if (!result.ok()) {
-      metrics.EventsRejected(StatusCodeName(result.status().code()), 1);
-      return reply(JsonError(result.status()));
-    }
-    metrics.EventsAccepted(result->accepted);
-    metrics.EventsDuplicate(result->duplicates);
-    reply(Json(json::object{
-        {"rows", rows}, {"accepted", result->accepted}, {"duplicates", result->duplicates}}));
-  });
+  {
+    std::lock_guard<std::mutex> lock(imports_mu);
+    ++imports_running;
+  }
+  std::thread([this, o, body = std::move(req.body), reply = std::move(reply)]() mutable {
+    RunImport(o, std::move(body), std::move(reply));
+    std::lock_guard<std::mutex> lock(imports_mu);
+    if (--imports_running == 0) imports_done.notify_all();
+  }).detach();
+}
+
+void Router::Impl::RunImport(const CsvImportOptions& o, std::string body, Reply reply) {
+  std::istringstream in(std::move(body));
+  auto reader = CsvReader::Open(in, o);
+  if (!reader.ok()) return reply(JsonError(reader.status()));
+  auto result = deps.profiles.ImportCsv(**reader);
+  if (!result.ok()) {
+    metrics.EventsRejected(StatusCodeName(result.status().code()), 1);
+    return reply(JsonError(result.status()));
+  }
+  metrics.EventsAccepted(result->stored.accepted);
+  metrics.EventsDuplicate(result->stored.duplicates);
+  reply(Json(json::object{{"rows", result->rows},
+                          {"accepted", result->stored.accepted},
+                          {"duplicates", result->stored.duplicates}}));
 }
 
 Router::Router(ServerOptions options, ServerDeps deps, Metrics& metrics)
