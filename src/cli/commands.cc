@@ -263,7 +263,12 @@ int RunProfile(const Config& config, const std::string& type, const std::string&
   for (const auto& i : r.identifiers) ids.Add({i.type, i.value});
   std::cout << ids.Render(*format) << "\n";
   Table traits({"trait", "value"});
-  for (const auto& [k, v] : r.traits) traits.Add({k, v.value_json});
+  for (const auto& [k, v] : r.traits) {
+    // Strings read better without their JSON quotes; other values stay JSON.
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(v.value_json, ec);
+    traits.Add({k, !ec && parsed.is_string() ? std::string(parsed.as_string()) : v.value_json});
+  }
   if (!r.traits.empty()) std::cout << traits.Render(*format) << "\n";
   Table consent({"channel", "consent", "source", "since"});
   for (const auto& [ch, c] : profile->consent) {

@@ -140,9 +140,13 @@ class ProfileService::Impl {
     }
     for (auto& i : r.attached) b.identifiers.push_back(std::move(i));
     e.profile_id = r.profile_id;
-    for (auto& t : e.traits) b.traits.push_back({r.profile_id, t.key, t.json, e.timestamp});
+    for (auto& t : e.traits) {
+      if (t.key == "consent") continue;  // kept as consent history instead
+      b.traits.push_back({r.profile_id, t.key, t.json, e.timestamp});
+    }
     for (auto& c : e.consents) {
-      std::string source = e.source.empty() ? EventTypeName(e.type) : e.source;
+      std::string source = EventTypeName(e.type);
+      if (!e.source.empty()) source += " via " + e.source;
       b.consents.push_back({r.profile_id, c.channel, c.granted, source, e.timestamp});
     }
     b.events.push_back(std::move(e));

@@ -209,6 +209,9 @@ TEST_F(ServerTest, ConsentCanBeSetThroughTheApi) {
   auto p = Body(client_->Send("GET", "/v1/profiles?user_id=u", "")).as_object();
   std::string id(p["id"].as_string());
   EXPECT_TRUE(p["consent"].as_object()["email"].as_object()["granted"].as_bool());
+  EXPECT_EQ(p["consent"].as_object()["email"].as_object()["source"].as_string(),
+            "identify via http");
+  EXPECT_FALSE(p["traits"].as_object().contains("consent"));
   auto put = client_->Send("PUT", "/v1/profiles/" + id + "/consent",
                            R"({"consent":{"email":false,"WhatsApp":true},"source":"call_center"})");
   ASSERT_EQ(put.status, 200) << put.body;
