@@ -23,11 +23,11 @@ test: build
 	@cd tests/sdk && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-bench:
-	@bash scripts/install-deps.sh --bench
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+# HTTP benchmarks against nginx and raw SQLite, then identity resolution at 1M profiles.
+bench: build
+	@bash bench/install_deps.sh
 	@bash bench/run.sh
+	@$(BUILD)/bench/identity_bench --profiles 1000000 --events 2000000 --data $(BUILD)/identity-bench-data
 
 format:
 	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -9,8 +9,6 @@ packages=(
   libtomlplusplus-dev libsqlite3-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 curl ca-certificates
 )
-# Benchmarks compare against nginx and load with wrk.
-if [[ "${1:-}" == "--bench" ]]; then packages+=(wrk nginx-light); fi
 
 missing=()
 for p in "${packages[@]}"; do
