@@ -4,19 +4,20 @@
 // without waiting for the disk, and Sync() fdatasyncs the WAL file itself. Commit()
 // does both; CommitDeferred() lets the ingest pipeline sync one group while it
 // writes the next. SQLite syncs the WAL before every checkpoint, so frames never
-// leave the WAL undurably. Checkpoints run on a background connection, so the writer
-// never stalls copying the WAL into the database.
+// leave the WAL undurably. The writer checkpoints every 16 MB of WAL itself: a
+// checkpoint it runs always completes, so the WAL restarts from its beginning and is
+// overwritten rather than grown, which keeps fdatasync free of metadata journaling.
+// (A background checkpointer racing the writer never completed: the WAL grew to
+// hundreds of MB and WAL syncs queued behind the database fsync for up to a second.)
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <thread>
 
 #include "storage/internal/migrations.h"
 #include "storage/internal/sqlite_db.h"
@@ -299,48 +300,6 @@ Result<WriteResult> SqliteWriteTransaction::Write(const WriteBatch& b) {
   return result;
 }
 
-// Copies the WAL into the database in the background once it passes a size, using
-// its own connection; PASSIVE checkpoints never block the writer.
-class Checkpointer {
- public:
-  explicit Checkpointer(std::string db_path) : db_path_(std::move(db_path)) {
-    thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "unisono-ckpt");
-      Run();
-    });
-  }
-  ~Checkpointer() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  static constexpr off_t kWalBytes = 4 << 20;
-
-  void Run() {
-    auto db = Db::Open(db_path_, false);
-    if (!db.ok()) return;  // the writer's auto-checkpoint still covers us
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; })) {
-      struct stat wal {};
-      if (stat((db_path_ + "-wal").c_str(), &wal) != 0 || wal.st_size < kWalBytes) continue;
-      lock.unlock();
-      sqlite3_wal_checkpoint_v2(db->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      lock.lock();
-    }
-  }
-
-  std::string db_path_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, Db writer, int lock_fd, bool read_only)
@@ -351,11 +310,9 @@ class SqliteStore final : public Store {
         wal_(path_ + "-wal") {
     if (!read_only_) {
       statements_ = std::make_unique<WriterStatements>(writer_.get());
-      checkpointer_ = std::make_unique<Checkpointer>(path_);
     }
   }
   ~SqliteStore() override {
-    checkpointer_.reset();
     statements_.reset();
     if (lock_fd_ >= 0) close(lock_fd_);
   }
@@ -417,7 +374,6 @@ class SqliteStore final : public Store {
   bool read_only_;
   WalSyncer wal_;
   std::unique_ptr<WriterStatements> statements_;
-  std::unique_ptr<Checkpointer> checkpointer_;
   std::mutex write_mutex_;
   std::mutex pool_mutex_;
   std::vector<Db> idle_readers_;
@@ -663,8 +619,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
                             ? "PRAGMA query_only = 1;"
                             : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
                               "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
-                              // The Checkpointer keeps the WAL small; this is the backstop.
-                              "PRAGMA wal_autocheckpoint = 65536; "
+                              "PRAGMA wal_autocheckpoint = 4000; "
                               "PRAGMA journal_size_limit = 67108864;";
   if (Status s = db->Exec(pragmas); !s.ok()) {
     if (lock_fd >= 0) close(lock_fd);
