@@ -74,5 +74,8 @@ int RunProfile(const Config& config, const std::string& type, const std::string&
                const std::string& format, int limit, const std::string& channel);
 int RunDemo(const Config& config, int64_t profiles, uint64_t seed, bool if_empty,
             const std::string& format);
+// Attribution over a path file; `model` is a name, a comma-separated list or "all".
+int RunAttribution(const std::string& paths_file, const std::string& model, int order,
+                   const std::string& format);
 
 }  // namespace unisono::cli

@@ -126,6 +126,21 @@ int main(int argc, char** argv) {
   demo->add_flag("--if-empty", if_empty, "do nothing when the store already has events");
   demo->add_option("--format", format, "table|csv|json")->capture_default_str();
 
+  auto* attribution =
+      app.add_subcommand("attribution", "attribute conversions to channels from a path file");
+  std::string paths_file, model = "all";
+  int order = 1;
+  attribution
+      ->add_option("--paths", paths_file,
+                   "CSV: path,total_conversions,total_conversion_value,total_null")
+      ->required();
+  attribution
+      ->add_option("--model", model,
+                   "first|last|linear|time_decay|position|markov|shapley|all, or a list")
+      ->capture_default_str();
+  attribution->add_option("--order", order, "Markov chain order (1-4)")->capture_default_str();
+  attribution->add_option("--format", format, "table|csv|json")->capture_default_str();
+
   auto* version = app.add_subcommand("version", "print the version");
 
   auto known = [&](const std::string& name) {
@@ -136,7 +151,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
     std::cerr << "unisono: unknown command '" << argv[1]
-              << "'; the commands are serve, import, profile, demo and version (see --help)\n";
+              << "'; the commands are serve, import, profile, demo, attribution and version "
+                 "(see --help)\n";
     return 2;
   }
   CLI11_PARSE(app, argc, argv);
@@ -155,6 +171,9 @@ int main(int argc, char** argv) {
     }
     return unisono::cli::RunProfile(profile_config, lookup_type, lookup_value, format, limit,
                                     channel);
+  }
+  if (attribution->parsed()) {
+    return unisono::cli::RunAttribution(paths_file, model, order, format);
   }
   if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);
   return 0;

@@ -155,5 +155,17 @@ check "the same seed gives the same data" test "$(sum "$WORK/demo1")" = "$(sum "
 out=$("$BIN" demo --profiles 40 --seed 7 --data "$WORK/demo1" --if-empty)
 check "--if-empty leaves a loaded store alone" contains "$out" "already has events"
 
+# --- attribution over a path file
+printf 'path,total_conversions,total_conversion_value,total_null\na > c,1,10,1\nb > c,1,20,0\na,0,0,1\n' >"$WORK/paths.csv"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --model markov --format csv)
+# P(conv) = 1/2; removal effects a 2/3, b 1/3, c 1 (sum 2): a gets 2 * (2/3) / 2 conversions.
+check "markov attribution prints hand-computed rows" contains "$out" "^markov,a,0.666667,10.000000$"
+check "attribution csv has the documented header" test "$(head -1 <<<"$out")" = "model,channel,conversions,value"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --format csv)
+check "--model all prints one row per model and channel" test "$(tail -n +2 <<<"$out" | wc -l)" = 21
+printf 'path,total_conversions,total_conversion_value,total_null\na > b,1,1,0\na,-3,0,1\n' >"$WORK/bad-paths.csv"
+rc=0; out=$("$BIN" attribution --paths "$WORK/bad-paths.csv" 2>&1) || rc=$?
+check "a bad path file names the line and exits 2" test "$rc" = 2 -a -n "$(grep 'line 3: total_conversions is negative' <<<"$out")"
+
 echo "$pass passed, $fail failed"
 (( fail == 0 ))

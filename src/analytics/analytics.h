@@ -1,0 +1,95 @@
+// analytics: multi-touch attribution over conversion paths. Reads the plain path file
+// (`path,total_conversions,total_conversion_value,total_null`, paths as `a > b > c`) and
+// splits conversions and their value among channels with heuristic models (first, last,
+// linear, time decay, position based), a Markov chain of order k (exact removal effects)
+// and the Shapley value. Pure functions over values: thread-safe, no state kept.
+#pragma once
+
+#include <istream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/core.h"
+
+namespace unisono::analytics {
+
+// One distinct path and how often it ended in a conversion or in nothing (null).
+struct Path {
+  std::vector<std::string> touches;  // channels in time order, repeats allowed
+  double conversions = 0;
+  double value = 0;  // total conversion value of those conversions
+  double nulls = 0;
+};
+
+struct PathTable {
+  std::vector<Path> paths;
+};
+
+double TotalConversions(const PathTable& table);
+double TotalValue(const PathTable& table);
+
+// Reads a path file: a header naming the columns path, total_conversions,
+// total_conversion_value and total_null (any order, other columns ignored), then one
+// path per line. Errors name the line: bad numbers, negative counts, empty paths or
+// channels, missing fields.
+Result<PathTable> ReadPathFile(std::istream& in);
+
+struct TimeDecayOptions {
+  // A touch d touches before the last one weighs 2^(-d / half_life_touches).
+  double half_life_touches = 2.0;
+};
+
+struct PositionOptions {
+  double first_share = 0.4;  // the rest (1 - first - last) is spread over middle touches
+  double last_share = 0.4;
+};
+
+struct MarkovOptions {
+  int order = 1;  // 1..4: a state is the last `order` channels
+};
+
+// Which model to run (a registered name, see ModelNames()) and every model's options.
+struct ModelSpec {
+  std::string model = "markov";
+  TimeDecayOptions time_decay;
+  PositionOptions position;
+  MarkovOptions markov;
+};
+
+struct ChannelAttribution {
+  std::string channel;
+  double conversions = 0;
+  double value = 0;
+};
+
+// Splits the table's conversions and value among its channels (every channel seen in
+// the table, sorted by name, zero rows included). The rows sum to TotalConversions()
+// and TotalValue() up to rounding.
+Result<std::vector<ChannelAttribution>> Attribute(const PathTable& table, const ModelSpec& spec);
+
+// The registered models, in presentation order:
+// first, last, linear, time_decay, position, markov, shapley.
+std::vector<std::string> ModelNames();
+// "all", one name, or a comma-separated list of names.
+Result<std::vector<std::string>> ParseModelNames(std::string_view spec);
+
+// The Markov chain itself, for inspection. States are "(start)", "(conversion)",
+// "(null)" and "a > b" (the last `order` channels; fewer at the start of a path).
+struct MarkovTransition {
+  std::string from;
+  std::string to;
+  double probability = 0;
+};
+
+struct MarkovChainReport {
+  int order = 1;
+  std::vector<MarkovTransition> transitions;                    // sorted by from, then to
+  double conversion_probability = 0;                            // P(reach conversion | start)
+  std::vector<std::pair<std::string, double>> removal_effects;  // by channel name
+};
+
+Result<MarkovChainReport> AnalyseMarkovChain(const PathTable& table, const MarkovOptions& options);
+
+}  // namespace unisono::analytics
