@@ -23,11 +23,13 @@ test: build
 	@cd tests/sdk && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# HTTP benchmarks against nginx and raw SQLite, then identity resolution at 1M profiles.
+# HTTP benchmarks against nginx and raw SQLite, identity resolution at 1M profiles,
+# attribution on 1M paths.
 bench: build
 	@bash bench/install_deps.sh
 	@bash bench/run.sh
 	@$(BUILD)/bench/identity_bench --profiles 1000000 --events 2000000 --data $(BUILD)/identity-bench-data
+	@bash bench/attribution_bench.sh
 
 format:
 	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

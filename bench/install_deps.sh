@@ -3,7 +3,7 @@
 # wrk: load generator; nginx-light: HTTP baseline; sqlite3 + libsqlite3-dev:
 # schema dump and the raw-SQLite baseline; libbenchmark-dev: C++ microbenchmarks.
 set -euo pipefail
-pkgs=(wrk nginx-light sqlite3 libsqlite3-dev libbenchmark-dev jq g++)
+pkgs=(wrk nginx-light sqlite3 libsqlite3-dev libbenchmark-dev jq g++ time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
