@@ -1,10 +1,11 @@
 // The write path: a single commit thread owns the identity graph and turns queued
 // submissions into group commits. Submissions that arrive while a commit is running
 // wait in the queue and share the next transaction, so throughput grows with load.
-// Commits are pipelined: the commit thread writes group N+1 while the sync thread
+// Commits are pipelined: the commit thread writes group N+1 while a sync thread
 // waits for the disk to make group N durable, and only then acknowledges group N.
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -57,10 +58,12 @@ class ProfileService::Impl {
       pthread_setname_np(pthread_self(), "unisono-commit");
       Run();
     });
-    sync_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "unisono-sync");
-      RunSync();
-    });
+    for (auto& t : sync_threads_) {
+      t = std::thread([this] {
+        pthread_setname_np(pthread_self(), "unisono-sync");
+        RunSync();
+      });
+    }
     return Status::Ok();
   }
 
@@ -76,7 +79,9 @@ class ProfileService::Impl {
       sync_stopping_ = true;
     }
     sync_cv_.notify_all();
-    if (sync_thread_.joinable()) sync_thread_.join();
+    for (auto& t : sync_threads_) {
+      if (t.joinable()) t.join();
+    }
   }
 
   // Normalises identifiers in place; an event left with none is an error.
@@ -169,6 +174,7 @@ class ProfileService::Impl {
  private:
   // A committed group waiting for the disk before its submitters hear back.
   struct Committed {
+    uint64_t seq = 0;
     std::vector<Submission> group;
     std::vector<IngestResult> results;
     size_t events = 0;
@@ -179,26 +185,49 @@ class ProfileService::Impl {
   void RunSync();
   void CommitGroup(std::vector<Submission>& group);
 
+  // Two syncs may be in flight: a group committed while the disk is busy with the
+  // previous sync starts its own fdatasync at once instead of queueing behind it.
+  static constexpr int kSyncThreads = 2;
+
   std::mutex sync_mu_;
   std::condition_variable sync_cv_;
-  std::condition_variable sync_taken_cv_;  // the sync thread took the committed groups
-  std::deque<Committed> committed_;
+  std::condition_variable sync_taken_cv_;  // every committed group has a sync started
+  std::deque<Committed> committed_;        // committed, not yet acknowledged, in order
+  uint64_t committed_seq_ = 0;             // last group committed
+  uint64_t sync_started_seq_ = 0;          // last group a started sync covers
+  uint64_t durable_seq_ = 0;               // last group known durable
+  int syncs_running_ = 0;
   bool sync_stopping_ = false;
-  std::thread sync_thread_;
+  std::thread sync_threads_[kSyncThreads];
 };
 
 void ProfileService::Impl::RunSync() {
   std::unique_lock<std::mutex> lock(sync_mu_);
   while (true) {
-    sync_cv_.wait(lock, [&] { return sync_stopping_ || !committed_.empty(); });
-    if (committed_.empty()) return;  // stopping, and drained
-    std::deque<Committed> batch;
-    batch.swap(committed_);
+    sync_cv_.wait(lock, [&] {
+      return (committed_seq_ > sync_started_seq_ && syncs_running_ < kSyncThreads) ||
+             (sync_stopping_ && committed_.empty());
+    });
+    if (committed_seq_ == sync_started_seq_) return;  // stopping, and drained
+    // An fdatasync makes every group committed before it started durable.
+    uint64_t target = committed_seq_;
+    sync_started_seq_ = target;
+    ++syncs_running_;
     lock.unlock();
     sync_taken_cv_.notify_all();
-    // One fdatasync makes every group committed before it durable.
     Status synced = store_.Sync();
-    for (auto& c : batch) {
+    lock.lock();
+    --syncs_running_;
+    if (synced.ok()) durable_seq_ = std::max(durable_seq_, target);
+    // Acknowledge in commit order whatever is durable now (or failed with this sync).
+    std::vector<Committed> done;
+    while (!committed_.empty() && committed_.front().seq <= (synced.ok() ? durable_seq_ : target)) {
+      done.push_back(std::move(committed_.front()));
+      committed_.pop_front();
+    }
+    lock.unlock();
+    sync_cv_.notify_all();
+    for (auto& c : done) {
       if (synced.ok() && options_.on_commit) {
         auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - c.started)
@@ -236,7 +265,7 @@ void ProfileService::Impl::Run() {
     lock.unlock();
     {
       std::unique_lock<std::mutex> sync_lock(sync_mu_);
-      sync_taken_cv_.wait(sync_lock, [&] { return committed_.empty(); });
+      sync_taken_cv_.wait(sync_lock, [&] { return committed_seq_ == sync_started_seq_; });
     }
     lock.lock();
     std::vector<Submission> group;
@@ -279,20 +308,26 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
     for (auto& s : group) s.done(result.status());
     return;
   }
-  if (options_.on_commit) {
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - started)
-                      .count();
-    options_.on_commit(total, micros);
-  }
+  // Durable only after a sync thread's fdatasync: hand the group over, unacknowledged.
+  Committed committed;
+  committed.events = total;
+  committed.started = started;
   size_t offset = 0;
   for (size_t i = 0; i < group.size(); ++i) {
     IngestResult r;
-    for (size_t k = 0; k < sizes[i]; ++k)
+    for (size_t k = 0; k < sizes[i]; ++k) {
       (result->written[offset + k] ? r.accepted : r.duplicates)++;
+    }
     offset += sizes[i];
-    group[i].done(r);
+    committed.results.push_back(r);
   }
+  committed.group = std::move(group);
+  {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    committed.seq = ++committed_seq_;
+    committed_.push_back(std::move(committed));
+  }
+  sync_cv_.notify_all();
 }
 
 ProfileService::ImportResult ProfileService::Impl::Import(const ChunkSource& next) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "profile/profile.h"
@@ -37,6 +38,104 @@ Event Identify(const std::string& id, std::vector<Identifier> ids, const char* w
   e.traits = std::move(traits);
   e.consents = std::move(consents);
   return e;
+}
+
+// The real SQLite store, watched: counts deferred commits and completed WAL syncs, so
+// a test can see whether an acknowledgement came before the data was synced.
+class WatchedStore final : public Store {
+ public:
+  explicit WatchedStore(std::unique_ptr<Store> real) : real_(std::move(real)) {}
+  std::atomic<int64_t> deferred_commits{0};  // transactions committed, maybe not synced
+  std::atomic<int64_t> durable{0};           // how many of them a finished sync covers
+
+  Result<std::unique_ptr<WriteTransaction>> BeginWrite() override {
+    auto tx = real_->BeginWrite();
+    if (!tx.ok()) return tx.status();
+    return std::unique_ptr<WriteTransaction>(new Tx(std::move(tx).value(), *this));
+  }
+  Status Sync() override {
+    int64_t covered = deferred_commits.load();
+    Status s = real_->Sync();
+    if (s.ok()) {
+      int64_t seen = durable.load();
+      while (seen < covered && !durable.compare_exchange_weak(seen, covered)) {
+      }
+    }
+    return s;
+  }
+  Status ScanIdentifiers(const std::function<void(const IdentifierRecord&)>& fn) override {
+    return real_->ScanIdentifiers(fn);
+  }
+  Result<int64_t> MaxProfileId() override { return real_->MaxProfileId(); }
+  Result<std::optional<int64_t>> FindProfileId(const std::string& t,
+                                               const std::string& v) override {
+    return real_->FindProfileId(t, v);
+  }
+  Result<int64_t> ResolveProfileId(int64_t id) override { return real_->ResolveProfileId(id); }
+  Result<ProfileRecord> LoadProfile(int64_t id) override { return real_->LoadProfile(id); }
+  Result<TimelinePage> Timeline(const TimelineQuery& q) override { return real_->Timeline(q); }
+  Result<StoreStats> Stats() override { return real_->Stats(); }
+  Result<bool> IsEmpty() override { return real_->IsEmpty(); }
+  Result<std::optional<std::string>> GetSetting(const std::string& k) override {
+    return real_->GetSetting(k);
+  }
+  Status PutSetting(const std::string& k, const std::string& v) override {
+    return real_->PutSetting(k, v);
+  }
+
+ private:
+  class Tx final : public WriteTransaction {
+   public:
+    Tx(std::unique_ptr<WriteTransaction> real, WatchedStore& store)
+        : real_(std::move(real)), store_(store) {}
+    Result<WriteResult> Write(const WriteBatch& b) override { return real_->Write(b); }
+    Result<bool> HasMessageId(const std::string& id) override { return real_->HasMessageId(id); }
+    Status Commit() override { return real_->Commit(); }
+    Status CommitDeferred() override {
+      Status s = real_->CommitDeferred();
+      store_.deferred_commits++;
+      return s;
+    }
+
+   private:
+    std::unique_ptr<WriteTransaction> real_;
+    WatchedStore& store_;
+  };
+  std::unique_ptr<Store> real_;
+};
+
+TEST(ProfileServiceDurability, EveryAcknowledgementFollowsASyncOfItsCommit) {
+  TempDir dir;
+  WatchedStore store(std::move(OpenSqliteStore(dir.path())).value());
+  ManualClock clock(*ParseTimestamp("2026-06-01T00:00:00Z"));
+  auto service = std::move(ProfileService::Create(store, clock, {})).value();
+  std::atomic<int> early{0}, acked{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::promise<void> done;
+        Event e;
+        e.message_id = "d" + std::to_string(t) + "-" + std::to_string(i);
+        e.name = "x";
+        e.channel = "web";
+        e.identifiers = {{"user_id", "u" + std::to_string(t)}};
+        // This event's commit comes after every commit counted now, so a sync
+        // covering it must cover at least one more.
+        int64_t before = store.deferred_commits.load();
+        service->Submit({e}, [&, before](const Result<IngestResult>& r) {
+          if (!r.ok() || store.durable.load() < before + 1) early++;
+          acked++;
+          done.set_value();
+        });
+        done.get_future().wait();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acked.load(), 200);
+  EXPECT_EQ(early.load(), 0);
+  EXPECT_GE(store.deferred_commits.load(), 1);
 }
 
 class ProfileServiceTest : public ::testing::Test {
