@@ -565,7 +565,11 @@ Status SqliteStore::PutSetting(const std::string& key, const std::string& value)
   Stmt s(writer_.get(),
          "INSERT INTO settings(key, value) VALUES(?1, ?2) "
          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  return s.Bind(1, std::string_view(key)).Bind(2, std::string_view(value)).Run();
+  if (Status r = s.Bind(1, std::string_view(key)).Bind(2, std::string_view(value)).Run();
+      !r.ok()) {
+    return r;
+  }
+  return wal_.Sync();
 }
 
 }  // namespace
@@ -629,6 +633,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
     if (Status s = sqlite::Migrate(*db); !s.ok()) {
       if (lock_fd >= 0) close(lock_fd);
       return s;
+    }
+  }
+  if (!options.read_only) {
+    // The database and WAL files may be new: make their directory entries durable.
+    int dir_fd = open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+      fsync(dir_fd);
+      close(dir_fd);
     }
   }
   return std::unique_ptr<Store>(
