@@ -6,12 +6,15 @@
 #pragma once
 
 #include <istream>
+#include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/core.h"
+#include "storage/storage.h"
 
 namespace unisono::analytics {
 
@@ -35,6 +38,36 @@ double TotalValue(const PathTable& table);
 // path per line. Errors name the line: bad numbers, negative counts, empty paths or
 // channels, missing fields.
 Result<PathTable> ReadPathFile(std::istream& in);
+// Writes the same format back: header, then one row per path, most conversions first.
+void WritePathFile(const PathTable& table, std::ostream& out);
+
+// Paths from the event log. Per profile, the touchpoints before each conversion
+// (within the lookback window) form a converting path; touchpoints after the last
+// conversion form a null path. Identify, group and alias calls, conversion events
+// themselves and channel "unknown" are not touchpoints.
+enum class PathGranularity { kChannel, kCampaign, kCommunication, kChannelTouchpoint };
+Result<PathGranularity> ParseGranularity(std::string_view name);
+
+struct PathOptions {
+  std::vector<std::string> conversion_events = {"Prescription Written", "Order Completed"};
+  Millis lookback = std::chrono::days(90);
+  PathGranularity granularity = PathGranularity::kChannel;
+  bool collapse_repeats = false;               // a repeat is a real second contact unless asked
+  std::vector<std::string> excluded_channels;  // e.g. the catalog's inbound-only channels
+  std::optional<Timestamp> since;
+  std::optional<Timestamp> until;
+};
+
+struct PathBuildSummary {
+  int64_t profiles = 0;
+  int64_t events = 0;
+  int64_t conversions = 0;
+  int64_t conversions_without_touch = 0;  // left out: nothing to attribute them to
+  int64_t null_paths = 0;
+};
+
+Result<PathTable> BuildPaths(Store& store, const PathOptions& options,
+                             PathBuildSummary* summary = nullptr);
 
 struct TimeDecayOptions {
   // A touch d touches before the last one weighs 2^(-d / half_life_touches).

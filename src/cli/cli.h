@@ -78,4 +78,17 @@ int RunDemo(const Config& config, int64_t profiles, uint64_t seed, bool if_empty
 int RunAttribution(const std::string& paths_file, const std::string& model, int order,
                    const std::string& format);
 
+// `unisono report paths`: conversion paths built from the store's event log.
+struct PathReportArgs {
+  std::string lookback = "90d";
+  std::string granularity = "channel";
+  std::vector<std::string> conversions;  // empty: the defaults
+  bool collapse_repeats = false;
+  bool exclude_inbound = false;
+  std::string since;
+  std::string until;
+  std::string format = "table";
+};
+int RunReportPaths(const Config& config, const PathReportArgs& args);
+
 }  // namespace unisono::cli

@@ -141,6 +141,30 @@ int main(int argc, char** argv) {
   attribution->add_option("--order", order, "Markov chain order (1-4)")->capture_default_str();
   attribution->add_option("--format", format, "table|csv|json")->capture_default_str();
 
+  auto* report = app.add_subcommand("report", "reports over the event log");
+  report->require_subcommand(1);
+  auto* report_paths = report->add_subcommand(
+      "paths", "conversion paths per profile (the path file attribution reads)");
+  Config report_config = config;
+  AddCommonOptions(*report_paths, report_config, config_path);
+  unisono::cli::PathReportArgs path_args;
+  report_paths->add_option("--lookback", path_args.lookback, "touches this far before a conversion")
+      ->capture_default_str();
+  report_paths
+      ->add_option("--granularity", path_args.granularity,
+                   "channel|campaign|communication|channel:touchpoint")
+      ->capture_default_str();
+  report_paths->add_option("--conversion", path_args.conversions,
+                           "conversion event name, repeatable (default: Prescription Written, "
+                           "Order Completed)");
+  report_paths->add_flag("--collapse-repeats", path_args.collapse_repeats,
+                         "count consecutive touches on the same channel once");
+  report_paths->add_flag("--exclude-inbound", path_args.exclude_inbound,
+                         "leave out channels the catalog marks inbound-only");
+  report_paths->add_option("--since", path_args.since, "only events from this time (ISO-8601)");
+  report_paths->add_option("--until", path_args.until, "only events before this time");
+  report_paths->add_option("--format", path_args.format, "table|csv|json")->capture_default_str();
+
   auto* version = app.add_subcommand("version", "print the version");
 
   auto known = [&](const std::string& name) {
@@ -151,8 +175,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
     std::cerr << "unisono: unknown command '" << argv[1]
-              << "'; the commands are serve, import, profile, demo, attribution and version "
-                 "(see --help)\n";
+              << "'; the commands are serve, import, profile, demo, report, attribution and "
+                 "version (see --help)\n";
     return 2;
   }
   CLI11_PARSE(app, argc, argv);
@@ -172,6 +196,7 @@ int main(int argc, char** argv) {
     return unisono::cli::RunProfile(profile_config, lookup_type, lookup_value, format, limit,
                                     channel);
   }
+  if (report_paths->parsed()) return unisono::cli::RunReportPaths(report_config, path_args);
   if (attribution->parsed()) {
     return unisono::cli::RunAttribution(paths_file, model, order, format);
   }

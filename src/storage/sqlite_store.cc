@@ -333,6 +333,8 @@ class SqliteStore final : public Store {
   Result<int64_t> ResolveProfileId(int64_t id) override;
   Result<ProfileRecord> LoadProfile(int64_t id) override;
   Result<TimelinePage> Timeline(const TimelineQuery& q) override;
+  Status ScanEventsByProfile(std::optional<Timestamp> since, std::optional<Timestamp> until,
+                             const std::function<bool(const Event&)>& fn) override;
   Result<StoreStats> Stats() override;
   Result<bool> IsEmpty() override;
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
@@ -528,6 +530,23 @@ Result<TimelinePage> SqliteStore::Timeline(const TimelineQuery& q) {
     last_seq = s.Int(0);
   }
   return page;
+}
+
+Status SqliteStore::ScanEventsByProfile(std::optional<Timestamp> since,
+                                        std::optional<Timestamp> until,
+                                        const std::function<bool(const Event&)>& fn) {
+  UNISONO_READER(r);
+  // The (profile_id, timestamp) index gives the order without sorting the log.
+  Stmt s(r.get(), std::string("SELECT ") + kEventColumns +
+                      " FROM events WHERE timestamp >= ?1 AND timestamp < ?2 "
+                      "ORDER BY profile_id, timestamp, seq");
+  s.Bind(1, since ? ToMillis(*since) : INT64_MIN).Bind(2, until ? ToMillis(*until) : INT64_MAX);
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row || !fn(ReadEvent(s))) break;
+  }
+  return Status::Ok();
 }
 
 Result<StoreStats> SqliteStore::Stats() {

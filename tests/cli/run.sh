@@ -167,5 +167,20 @@ printf 'path,total_conversions,total_conversion_value,total_null\na > b,1,1,0\na
 rc=0; out=$("$BIN" attribution --paths "$WORK/bad-paths.csv" 2>&1) || rc=$?
 check "a bad path file names the line and exits 2" test "$rc" = 2 -a -n "$(grep 'line 3: total_conversions is negative' <<<"$out")"
 
+# --- conversion paths from the store
+"$BIN" report paths --data "$WORK/demo1" --format csv >"$WORK/paths.csv"
+check "report paths writes a path file" contains "$(head -1 "$WORK/paths.csv")" \
+  "path,total_conversions,total_conversion_value,total_null"
+in_paths=$(awk -F, 'NR > 1 {s += $(NF-2)} END {print s}' "$WORK/paths.csv")
+left_out=$("$BIN" report paths --data "$WORK/demo1" | sed -n 's/.*conversions (\([0-9,]*\) with no touch.*/\1/p' | tr -d ,)
+stored=$(sqlite3 "$WORK/demo1/unisono.db" \
+  "select count(*) from events where name in ('Prescription Written','Order Completed')")
+check "every stored conversion is on a path or counted as left out" \
+  test "$((in_paths + left_out))" = "$stored"
+out=$("$BIN" report paths --data "$WORK/demo1" --granularity region 2>&1 || true)
+check "an unknown granularity is explained" contains "$out" "channel, campaign"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --model last --format csv)
+check "the store's paths feed attribution" contains "$out" "last,rep_visit,"
+
 echo "$pass passed, $fail failed"
 (( fail == 0 ))

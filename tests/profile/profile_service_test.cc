@@ -74,6 +74,10 @@ class WatchedStore final : public Store {
   Result<int64_t> ResolveProfileId(int64_t id) override { return real_->ResolveProfileId(id); }
   Result<ProfileRecord> LoadProfile(int64_t id) override { return real_->LoadProfile(id); }
   Result<TimelinePage> Timeline(const TimelineQuery& q) override { return real_->Timeline(q); }
+  Status ScanEventsByProfile(std::optional<Timestamp> since, std::optional<Timestamp> until,
+                             const std::function<bool(const Event&)>& fn) override {
+    return real_->ScanEventsByProfile(since, until, fn);
+  }
   Result<StoreStats> Stats() override { return real_->Stats(); }
   Result<bool> IsEmpty() override { return real_->IsEmpty(); }
   Result<std::optional<std::string>> GetSetting(const std::string& k) override {

@@ -1,0 +1,89 @@
+// `unisono report ...`: reports over the event log, read beside a running server.
+#include <iostream>
+#include <sstream>
+
+#include "analytics/analytics.h"
+#include "cli/cli.h"
+#include "storage/storage.h"
+
+namespace unisono::cli {
+
+int RunReportPaths(const Config& config, const PathReportArgs& args) {
+  auto fail = [](const Status& s) {
+    std::cerr << "unisono report paths: " << s.message() << "\n";
+    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  };
+  auto format = ParseFormat(args.format);
+  if (!format.ok()) return fail(format.status());
+  analytics::PathOptions options;
+  auto lookback = ParseDuration(args.lookback);
+  if (!lookback.ok()) return fail(lookback.status());
+  options.lookback = *lookback;
+  auto granularity = analytics::ParseGranularity(args.granularity);
+  if (!granularity.ok()) return fail(granularity.status());
+  options.granularity = *granularity;
+  if (!args.conversions.empty()) options.conversion_events = args.conversions;
+  options.collapse_repeats = args.collapse_repeats;
+  for (auto [text, out] :
+       {std::pair{&args.since, &options.since}, std::pair{&args.until, &options.until}}) {
+    if (text->empty()) continue;
+    auto t = ParseTimestamp(*text);
+    if (!t.ok()) return fail(t.status());
+    *out = *t;
+  }
+  if (args.exclude_inbound) {
+    auto catalog = config.channels.empty() ? Result<ChannelCatalog>(ChannelCatalog::Builtin())
+                                           : ChannelCatalog::FromFile(config.channels);
+    if (!catalog.ok()) return fail(catalog.status());
+    for (const auto& c : catalog->channels()) {
+      if (c.direction == "inbound") options.excluded_channels.push_back(c.id);
+    }
+  }
+  SqliteOptions store_options;
+  store_options.read_only = true;
+  store_options.exclusive = false;
+  auto store = OpenSqliteStore(config.data, store_options);
+  if (!store.ok()) return fail(store.status());
+  analytics::PathBuildSummary summary;
+  auto table = analytics::BuildPaths(**store, options, &summary);
+  if (!table.ok()) return fail(table.status());
+
+  if (*format == Format::kCsv) {
+    analytics::WritePathFile(*table, std::cout);
+    return 0;
+  }
+  std::stringstream file;
+  analytics::WritePathFile(*table, file);
+  std::string line;
+  std::getline(file, line);  // header
+  Table out({"path", "conversions", "value", "null"});
+  // People get the top paths, shortened; machines (csv, json) get every path whole.
+  const bool people = *format == Format::kTable;
+  constexpr size_t kTopPaths = 25, kPathWidth = 72;
+  size_t shown = 0, total = table->paths.size();
+  while ((!people || shown < kTopPaths) && std::getline(file, line)) {
+    // The path may be quoted and contain commas; the three numbers never do.
+    auto c3 = line.rfind(','), c2 = line.rfind(',', c3 - 1), c1 = line.rfind(',', c2 - 1);
+    std::string path = line.substr(0, c1);
+    if (people && path.size() > kPathWidth) path = path.substr(0, kPathWidth - 3) + "...";
+    out.Add({path, line.substr(c1 + 1, c2 - c1 - 1), line.substr(c2 + 1, c3 - c2 - 1),
+             line.substr(c3 + 1)});
+    ++shown;
+  }
+  std::cout << out.Render(*format);
+  if (people) {
+    if (shown < total) {
+      std::cout << "(top " << shown << " of " << WithThousands(static_cast<int64_t>(total))
+                << " distinct paths; --format csv for all)\n";
+    }
+    std::cout << "\n"
+              << WithThousands(summary.profiles) << " profiles, " << WithThousands(summary.events)
+              << " events, " << WithThousands(summary.conversions) << " conversions ("
+              << WithThousands(summary.conversions_without_touch)
+              << " with no touch in the lookback, left out), " << WithThousands(summary.null_paths)
+              << " journeys without conversion\n";
+  }
+  return 0;
+}
+
+}  // namespace unisono::cli
