@@ -32,7 +32,8 @@ double Seconds(Steady::time_point since) {
 
 std::vector<Identifier> IdsOf(int64_t i) {
   std::string n = std::to_string(i);
-  return {{"user_id", "user-" + n}, {"email", "hcp" + n + "@clinic.example"},
+  return {{"user_id", "user-" + n},
+          {"email", "hcp" + n + "@clinic.example"},
           {"anonymous_id", "anon-" + n}};
 }
 
@@ -85,8 +86,8 @@ int main(int argc, char** argv) {
   std::printf("resolve events      %.0f events/s  (%lld events, checksum %lld)\n",
               events / resolve_s, static_cast<long long>(events),
               static_cast<long long>(checksum % 1000));
-  std::printf("graph memory (RSS)  %.0f MiB  (%.0f bytes per identifier)\n",
-              (rss1 - rss0) / 1024.0, (rss1 - rss0) * 1024.0 / graph.identifier_count());
+  std::printf("graph memory (RSS)  %.0f MiB  (%.0f bytes per identifier)\n", (rss1 - rss0) / 1024.0,
+              (rss1 - rss0) * 1024.0 / graph.identifier_count());
 
   if (!data.empty()) {
     std::filesystem::remove_all(data);

@@ -85,15 +85,24 @@ Options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage(argv[0], 2);
       return argv[++i];
     };
-    if (a == "--db") o.db = value();
-    else if (a == "--ddl") o.ddl_file = value();
-    else if (a == "--table") o.table = value();
-    else if (a == "--txn-rows") o.txn_rows = std::atol(value().c_str());
-    else if (a == "--seconds") o.seconds = std::atof(value().c_str());
-    else if (a == "--rows") o.max_rows = std::atol(value().c_str());
-    else if (a == "--pragma") o.pragmas.push_back(value());
-    else if (a == "--quiet") o.verbose = false;
-    else if (a == "-h" || a == "--help") usage(argv[0], 0);
+    if (a == "--db")
+      o.db = value();
+    else if (a == "--ddl")
+      o.ddl_file = value();
+    else if (a == "--table")
+      o.table = value();
+    else if (a == "--txn-rows")
+      o.txn_rows = std::atol(value().c_str());
+    else if (a == "--seconds")
+      o.seconds = std::atof(value().c_str());
+    else if (a == "--rows")
+      o.max_rows = std::atol(value().c_str());
+    else if (a == "--pragma")
+      o.pragmas.push_back(value());
+    else if (a == "--quiet")
+      o.verbose = false;
+    else if (a == "-h" || a == "--help")
+      usage(argv[0], 0);
     else {
       std::fprintf(stderr, "unknown argument: %s\n", a.c_str());
       usage(argv[0], 2);
@@ -164,7 +173,8 @@ void run_ddl(sqlite3* db, const std::string& ddl) {
         p = semi ? semi + 1 : nullptr;
         continue;
       }
-      fail(db, "DDL statement failed near: " + std::string(p, std::min<size_t>(std::strlen(p), 120)));
+      fail(db,
+           "DDL statement failed near: " + std::string(p, std::min<size_t>(std::strlen(p), 120)));
     }
     if (st) {
       int rc = sqlite3_step(st);
@@ -177,9 +187,29 @@ void run_ddl(sqlite3* db, const std::string& ddl) {
 }
 
 enum class Kind {
-  MessageId, Type, EventName, UserId, AnonId, WriteKey, RefId, Channel, Currency, Money, Null,
-  Properties, Context, Traits, EmptyJson, RawEvent,
-  TimeInt, TimeReal, TimeText, Int, Real, Text, Blob,
+  MessageId,
+  Type,
+  EventName,
+  UserId,
+  AnonId,
+  WriteKey,
+  RefId,
+  Channel,
+  Currency,
+  Money,
+  Null,
+  Properties,
+  Context,
+  Traits,
+  EmptyJson,
+  RawEvent,
+  TimeInt,
+  TimeReal,
+  TimeText,
+  Int,
+  Real,
+  Text,
+  Blob,
 };
 
 enum class Affinity { Integer, Text, Blob, Real, Numeric };
@@ -217,7 +247,8 @@ Kind classify(const std::string& name, const std::string& decl) {
   if (n == "event" || n == "event_name" || n == "name") return Kind::EventName;
   if (contains(n, "anonymous") || n == "anon_id") return Kind::AnonId;
   if (contains(n, "user")) return Kind::UserId;
-  if (contains(n, "write_key") || contains(n, "writekey") || contains(n, "source")) return Kind::WriteKey;
+  if (contains(n, "write_key") || contains(n, "writekey") || contains(n, "source"))
+    return Kind::WriteKey;
   if (contains(n, "propert") || n == "props") return Kind::Properties;
   if (contains(n, "context")) return Kind::Context;
   if (contains(n, "trait")) return Kind::Traits;
@@ -232,29 +263,52 @@ Kind classify(const std::string& name, const std::string& decl) {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::MessageId: return "message-id";
-    case Kind::Type: return "type";
-    case Kind::EventName: return "event-name";
-    case Kind::UserId: return "user-id";
-    case Kind::AnonId: return "anonymous-id";
-    case Kind::WriteKey: return "write-key";
-    case Kind::RefId: return "ref-id";
-    case Kind::Channel: return "channel";
-    case Kind::Currency: return "currency";
-    case Kind::Money: return "money";
-    case Kind::Null: return "NULL";
-    case Kind::Properties: return "json-properties";
-    case Kind::Context: return "json-context";
-    case Kind::Traits: return "json-traits";
-    case Kind::EmptyJson: return "json-{}";
-    case Kind::RawEvent: return "json-event";
-    case Kind::TimeInt: return "time-int-ms";
-    case Kind::TimeReal: return "time-real-s";
-    case Kind::TimeText: return "time-iso-text";
-    case Kind::Int: return "int";
-    case Kind::Real: return "real";
-    case Kind::Text: return "text";
-    case Kind::Blob: return "blob";
+    case Kind::MessageId:
+      return "message-id";
+    case Kind::Type:
+      return "type";
+    case Kind::EventName:
+      return "event-name";
+    case Kind::UserId:
+      return "user-id";
+    case Kind::AnonId:
+      return "anonymous-id";
+    case Kind::WriteKey:
+      return "write-key";
+    case Kind::RefId:
+      return "ref-id";
+    case Kind::Channel:
+      return "channel";
+    case Kind::Currency:
+      return "currency";
+    case Kind::Money:
+      return "money";
+    case Kind::Null:
+      return "NULL";
+    case Kind::Properties:
+      return "json-properties";
+    case Kind::Context:
+      return "json-context";
+    case Kind::Traits:
+      return "json-traits";
+    case Kind::EmptyJson:
+      return "json-{}";
+    case Kind::RawEvent:
+      return "json-event";
+    case Kind::TimeInt:
+      return "time-int-ms";
+    case Kind::TimeReal:
+      return "time-real-s";
+    case Kind::TimeText:
+      return "time-iso-text";
+    case Kind::Int:
+      return "int";
+    case Kind::Real:
+      return "real";
+    case Kind::Text:
+      return "text";
+    case Kind::Blob:
+      return "blob";
   }
   return "?";
 }
@@ -305,7 +359,8 @@ struct RowMaker {
   void next(int64_t ts_ms) {
     ++row;
     std::snprintf(msgid, sizeof msgid, "%08x-%04x-%04x-ffff-%012llx",
-                  static_cast<unsigned>(run_id >> 32), static_cast<unsigned>((run_id >> 16) & 0xffff),
+                  static_cast<unsigned>(run_id >> 32),
+                  static_cast<unsigned>((run_id >> 16) & 0xffff),
                   static_cast<unsigned>(run_id & 0xffff), static_cast<unsigned long long>(row));
     int64_t u = (row * 7919) % 50000;
     std::snprintf(user, sizeof user, "user_%05lld", static_cast<long long>(u));
@@ -392,7 +447,8 @@ int main(int argc, char** argv) {
   exec(db, "PRAGMA synchronous=FULL");
   for (const auto& p : opt.pragmas) exec(db, "PRAGMA " + p);
   std::string sync = query_text(db, "PRAGMA synchronous");
-  if (sync != "2") std::fprintf(stderr, "sqlite_baseline: WARNING synchronous=%s, not FULL(2)\n", sync.c_str());
+  if (sync != "2")
+    std::fprintf(stderr, "sqlite_baseline: WARNING synchronous=%s, not FULL(2)\n", sync.c_str());
 
   run_ddl(db, ddl);
 
@@ -431,7 +487,10 @@ int main(int argc, char** argv) {
   // The dedupe index: a UNIQUE index containing the message id column.
   std::string msg_col;
   for (auto& c : cols)
-    if (c.kind == Kind::MessageId) { msg_col = c.name; break; }
+    if (c.kind == Kind::MessageId) {
+      msg_col = c.name;
+      break;
+    }
   std::string dedupe = "none (no message id column found)";
   if (!msg_col.empty()) {
     std::string found;
@@ -442,7 +501,8 @@ int main(int argc, char** argv) {
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) fail(db, sql);
     sqlite3_bind_text(st, 1, opt.table.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, msg_col.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    if (sqlite3_step(st) == SQLITE_ROW)
+      found = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     if (found.empty()) {
       exec(db, "CREATE UNIQUE INDEX " + quote_ident("bench_" + opt.table + "_" + msg_col + "_uq") +
@@ -462,7 +522,8 @@ int main(int argc, char** argv) {
   insert += ") VALUES(" + qs + ")";
 
   if (opt.verbose) {
-    std::fprintf(stderr, "sqlite_baseline: sqlite %s, journal_mode=%s synchronous=%s, txn_rows=%ld\n",
+    std::fprintf(stderr,
+                 "sqlite_baseline: sqlite %s, journal_mode=%s synchronous=%s, txn_rows=%ld\n",
                  sqlite3_libversion(), jm.c_str(), sync.c_str(), opt.txn_rows);
     std::fprintf(stderr, "sqlite_baseline: dedupe: %s\n", dedupe.c_str());
     std::fprintf(stderr, "sqlite_baseline: columns:");
@@ -471,11 +532,13 @@ int main(int argc, char** argv) {
   }
 
   sqlite3_stmt *ins = nullptr, *begin = nullptr, *commit = nullptr;
-  if (sqlite3_prepare_v3(db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &ins, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v3(db, insert.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &ins, nullptr) !=
+      SQLITE_OK)
     fail(db, insert);
   if (sqlite3_prepare_v3(db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT, &begin, nullptr) != SQLITE_OK)
     fail(db, "BEGIN");
-  if (sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &commit, nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v3(db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT, &commit, nullptr) !=
+      SQLITE_OK)
     fail(db, "COMMIT");
 
   std::random_device rd;
@@ -495,37 +558,71 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < cols.size(); ++i) {
         int idx = static_cast<int>(i) + 1;
         switch (cols[i].kind) {
-          case Kind::MessageId: bind_text(db, ins, idx, rm.msgid, -1); break;
-          case Kind::Type: bind_text(db, ins, idx, "track", 5); break;
-          case Kind::EventName: bind_text(db, ins, idx, kEvents[rm.row % 6], -1); break;
-          case Kind::UserId: bind_text(db, ins, idx, rm.user, -1); break;
-          case Kind::AnonId: bind_text(db, ins, idx, rm.anon, -1); break;
-          case Kind::WriteKey: bind_text(db, ins, idx, "bench-write-key", -1); break;
-          case Kind::RefId: sqlite3_bind_int64(ins, idx, 1 + (rm.row * 7919) % 50000); break;
-          case Kind::Channel: bind_text(db, ins, idx, "web", 3); break;
-          case Kind::Currency: bind_text(db, ins, idx, "USD", 3); break;
-          case Kind::Money: sqlite3_bind_int64(ins, idx, 1000 + (rm.row * 37) % 49000); break;
-          case Kind::Null: sqlite3_bind_null(ins, idx); break;
+          case Kind::MessageId:
+            bind_text(db, ins, idx, rm.msgid, -1);
+            break;
+          case Kind::Type:
+            bind_text(db, ins, idx, "track", 5);
+            break;
+          case Kind::EventName:
+            bind_text(db, ins, idx, kEvents[rm.row % 6], -1);
+            break;
+          case Kind::UserId:
+            bind_text(db, ins, idx, rm.user, -1);
+            break;
+          case Kind::AnonId:
+            bind_text(db, ins, idx, rm.anon, -1);
+            break;
+          case Kind::WriteKey:
+            bind_text(db, ins, idx, "bench-write-key", -1);
+            break;
+          case Kind::RefId:
+            sqlite3_bind_int64(ins, idx, 1 + (rm.row * 7919) % 50000);
+            break;
+          case Kind::Channel:
+            bind_text(db, ins, idx, "web", 3);
+            break;
+          case Kind::Currency:
+            bind_text(db, ins, idx, "USD", 3);
+            break;
+          case Kind::Money:
+            sqlite3_bind_int64(ins, idx, 1000 + (rm.row * 37) % 49000);
+            break;
+          case Kind::Null:
+            sqlite3_bind_null(ins, idx);
+            break;
           case Kind::Properties:
             bind_text(db, ins, idx, rm.props.data(), static_cast<int>(rm.props.size()));
             break;
           case Kind::Context:
             bind_text(db, ins, idx, rm.ctx.data(), static_cast<int>(rm.ctx.size()));
             break;
-          case Kind::Traits: bind_text(db, ins, idx, "{\"plan\":\"pro\"}", -1); break;
-          case Kind::EmptyJson: bind_text(db, ins, idx, "{}", 2); break;
+          case Kind::Traits:
+            bind_text(db, ins, idx, "{\"plan\":\"pro\"}", -1);
+            break;
+          case Kind::EmptyJson:
+            bind_text(db, ins, idx, "{}", 2);
+            break;
           case Kind::RawEvent: {
             const std::string& s = rm.raw_event();
             bind_text(db, ins, idx, s.data(), static_cast<int>(s.size()));
             break;
           }
-          case Kind::TimeInt: sqlite3_bind_int64(ins, idx, ts - (r % 1000)); break;
-          case Kind::TimeReal: sqlite3_bind_double(ins, idx, (ts - (r % 1000)) / 1000.0); break;
+          case Kind::TimeInt:
+            sqlite3_bind_int64(ins, idx, ts - (r % 1000));
+            break;
+          case Kind::TimeReal:
+            sqlite3_bind_double(ins, idx, (ts - (r % 1000)) / 1000.0);
+            break;
           case Kind::TimeText:
             bind_text(db, ins, idx, rm.ts_text.data(), static_cast<int>(rm.ts_text.size()));
             break;
-          case Kind::Int: sqlite3_bind_int64(ins, idx, rm.row); break;
-          case Kind::Real: sqlite3_bind_double(ins, idx, rm.row * 0.5); break;
+          case Kind::Int:
+            sqlite3_bind_int64(ins, idx, rm.row);
+            break;
+          case Kind::Real:
+            sqlite3_bind_double(ins, idx, rm.row * 0.5);
+            break;
           case Kind::Text: {
             char b[32];
             int n = std::snprintf(b, sizeof b, "v%lld", static_cast<long long>(rm.row));
@@ -541,7 +638,10 @@ int main(int argc, char** argv) {
         }
       }
       if (sqlite3_step(ins) != SQLITE_DONE) fail(db, "INSERT");
-      if (sqlite3_changes(db) == 1) ++inserted; else ++ignored;
+      if (sqlite3_changes(db) == 1)
+        ++inserted;
+      else
+        ++ignored;
       sqlite3_reset(ins);
       if (opt.max_rows && inserted + ignored >= opt.max_rows) break;
     }
@@ -561,8 +661,9 @@ int main(int argc, char** argv) {
   const std::string count = query_text(db, "SELECT count(*) FROM " + quote_ident(opt.table));
   if (sqlite3_close(db) != SQLITE_OK) fail(db, "close");
 
-  if (ignored) std::fprintf(stderr, "sqlite_baseline: WARNING %lld rows ignored as duplicates\n",
-                            static_cast<long long>(ignored));
+  if (ignored)
+    std::fprintf(stderr, "sqlite_baseline: WARNING %lld rows ignored as duplicates\n",
+                 static_cast<long long>(ignored));
   std::printf(
       "BASELINE_RESULT rows=%lld txns=%lld seconds=%.3f events_per_s=%.2f txn_rows=%ld "
       "commit_p50_ms=%.2f commit_p99_ms=%.2f table_count=%s ignored=%lld\n",

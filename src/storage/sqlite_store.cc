@@ -584,8 +584,7 @@ Status SqliteStore::PutSetting(const std::string& key, const std::string& value)
   Stmt s(writer_.get(),
          "INSERT INTO settings(key, value) VALUES(?1, ?2) "
          "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (Status r = s.Bind(1, std::string_view(key)).Bind(2, std::string_view(value)).Run();
-      !r.ok()) {
+  if (Status r = s.Bind(1, std::string_view(key)).Bind(2, std::string_view(value)).Run(); !r.ok()) {
     return r;
   }
   return wal_.Sync();

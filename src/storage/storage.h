@@ -155,8 +155,7 @@ class Store {
   virtual Result<TimelinePage> Timeline(const TimelineQuery& query) = 0;
   // Every event in [since, until), ordered by profile, then time: how analytics
   // reads the log. `fn` returns false to stop early.
-  virtual Status ScanEventsByProfile(std::optional<Timestamp> since,
-                                     std::optional<Timestamp> until,
+  virtual Status ScanEventsByProfile(std::optional<Timestamp> since, std::optional<Timestamp> until,
                                      const std::function<bool(const Event&)>& fn) = 0;
   virtual Result<StoreStats> Stats() = 0;
   virtual Result<bool> IsEmpty() = 0;
