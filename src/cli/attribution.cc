@@ -25,16 +25,23 @@ std::string Fixed(double v, int decimals) {
 
 }  // namespace
 
-int RunAttribution(const std::string& paths_file, const std::string& model, int order,
+int RunAttribution(const Config& config, const PathReportArgs& store_paths,
+                   const std::string& paths_file, const std::string& model, int order,
                    const std::string& format_name) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return BadInput(format.status().message());
   auto models = analytics::ParseModelNames(model);
   if (!models.ok()) return BadInput(models.status().message());
-  std::ifstream in(paths_file);
-  if (!in) return BadInput("cannot open path file '" + paths_file + "'");
-  auto table = analytics::ReadPathFile(in);
-  if (!table.ok()) return BadInput(paths_file + ": " + table.status().message());
+  Result<analytics::PathTable> table = Status::Internal("no paths");
+  if (paths_file.empty()) {
+    table = PathsFromStore(config, store_paths);
+    if (!table.ok()) return BadInput(table.status().message());
+  } else {
+    std::ifstream in(paths_file);
+    if (!in) return BadInput("cannot open path file '" + paths_file + "'");
+    table = analytics::ReadPathFile(in);
+    if (!table.ok()) return BadInput(paths_file + ": " + table.status().message());
+  }
 
   const bool machine = *format != Format::kTable;
   const int decimals = machine ? 6 : 2;

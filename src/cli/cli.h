@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics/analytics.h"
 #include "core/core.h"
 
 namespace unisono::cli {
@@ -74,8 +75,10 @@ int RunProfile(const Config& config, const std::string& type, const std::string&
                const std::string& format, int limit, const std::string& channel);
 int RunDemo(const Config& config, int64_t profiles, uint64_t seed, bool if_empty,
             const std::string& format);
+struct PathReportArgs;
 // Attribution over a path file; `model` is a name, a comma-separated list or "all".
-int RunAttribution(const std::string& paths_file, const std::string& model, int order,
+int RunAttribution(const Config& config, const PathReportArgs& store_paths,
+                   const std::string& paths_file, const std::string& model, int order,
                    const std::string& format);
 
 // `unisono report paths`: conversion paths built from the store's event log.
@@ -90,5 +93,8 @@ struct PathReportArgs {
   std::string format = "table";
 };
 int RunReportPaths(const Config& config, const PathReportArgs& args);
+// Conversion paths built from the store in config.data (read-only, beside a server).
+Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
+                                            analytics::PathBuildSummary* summary = nullptr);
 
 }  // namespace unisono::cli

@@ -139,7 +139,8 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   options.write_keys = *keys;
   options.ingest.default_currency = config.currency;
   options.ingest.identifier_traits = IdentifierTraits(config);
-  auto server = Server::Start(options, ServerDeps{**profiles, *catalog, **clock, metrics});
+  auto server =
+      Server::Start(options, ServerDeps{**profiles, *catalog, **clock, metrics, store->get()});
   if (!server.ok()) return Fail("serve", server.status());
 
   std::cout << "unisono listening on http://" << config.host << ":" << (*server)->port()

@@ -126,14 +126,24 @@ int main(int argc, char** argv) {
   demo->add_flag("--if-empty", if_empty, "do nothing when the store already has events");
   demo->add_option("--format", format, "table|csv|json")->capture_default_str();
 
-  auto* attribution =
-      app.add_subcommand("attribution", "attribute conversions to channels from a path file");
+  auto* attribution = app.add_subcommand(
+      "attribution", "attribute conversions to channels, from a path file or the store");
   std::string paths_file, model = "all";
   int order = 1;
+  Config attribution_config = config;
+  AddCommonOptions(*attribution, attribution_config, config_path);
+  unisono::cli::PathReportArgs attribution_paths;
+  attribution->add_option("--paths", paths_file,
+                          "CSV: path,total_conversions,total_conversion_value,total_null "
+                          "(default: paths built from the store in --data)");
   attribution
-      ->add_option("--paths", paths_file,
-                   "CSV: path,total_conversions,total_conversion_value,total_null")
-      ->required();
+      ->add_option("--lookback", attribution_paths.lookback,
+                   "with the store: touches this far before a conversion")
+      ->capture_default_str();
+  attribution
+      ->add_option("--granularity", attribution_paths.granularity,
+                   "with the store: channel|campaign|communication|channel:touchpoint")
+      ->capture_default_str();
   attribution
       ->add_option("--model", model,
                    "first|last|linear|time_decay|position|markov|shapley|all, or a list")
@@ -198,7 +208,8 @@ int main(int argc, char** argv) {
   }
   if (report_paths->parsed()) return unisono::cli::RunReportPaths(report_config, path_args);
   if (attribution->parsed()) {
-    return unisono::cli::RunAttribution(paths_file, model, order, format);
+    return unisono::cli::RunAttribution(attribution_config, attribution_paths, paths_file, model,
+                                        order, format);
   }
   if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);
   return 0;

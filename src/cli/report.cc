@@ -8,19 +8,14 @@
 
 namespace unisono::cli {
 
-int RunReportPaths(const Config& config, const PathReportArgs& args) {
-  auto fail = [](const Status& s) {
-    std::cerr << "unisono report paths: " << s.message() << "\n";
-    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
-  };
-  auto format = ParseFormat(args.format);
-  if (!format.ok()) return fail(format.status());
+Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
+                                            analytics::PathBuildSummary* summary) {
   analytics::PathOptions options;
   auto lookback = ParseDuration(args.lookback);
-  if (!lookback.ok()) return fail(lookback.status());
+  if (!lookback.ok()) return lookback.status();
   options.lookback = *lookback;
   auto granularity = analytics::ParseGranularity(args.granularity);
-  if (!granularity.ok()) return fail(granularity.status());
+  if (!granularity.ok()) return granularity.status();
   options.granularity = *granularity;
   if (!args.conversions.empty()) options.conversion_events = args.conversions;
   options.collapse_repeats = args.collapse_repeats;
@@ -28,13 +23,13 @@ int RunReportPaths(const Config& config, const PathReportArgs& args) {
        {std::pair{&args.since, &options.since}, std::pair{&args.until, &options.until}}) {
     if (text->empty()) continue;
     auto t = ParseTimestamp(*text);
-    if (!t.ok()) return fail(t.status());
+    if (!t.ok()) return t.status();
     *out = *t;
   }
   if (args.exclude_inbound) {
     auto catalog = config.channels.empty() ? Result<ChannelCatalog>(ChannelCatalog::Builtin())
                                            : ChannelCatalog::FromFile(config.channels);
-    if (!catalog.ok()) return fail(catalog.status());
+    if (!catalog.ok()) return catalog.status();
     for (const auto& c : catalog->channels()) {
       if (c.direction == "inbound") options.excluded_channels.push_back(c.id);
     }
@@ -43,9 +38,19 @@ int RunReportPaths(const Config& config, const PathReportArgs& args) {
   store_options.read_only = true;
   store_options.exclusive = false;
   auto store = OpenSqliteStore(config.data, store_options);
-  if (!store.ok()) return fail(store.status());
+  if (!store.ok()) return store.status();
+  return analytics::BuildPaths(**store, options, summary);
+}
+
+int RunReportPaths(const Config& config, const PathReportArgs& args) {
+  auto fail = [](const Status& s) {
+    std::cerr << "unisono report paths: " << s.message() << "\n";
+    return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+  };
+  auto format = ParseFormat(args.format);
+  if (!format.ok()) return fail(format.status());
   analytics::PathBuildSummary summary;
-  auto table = analytics::BuildPaths(**store, options, &summary);
+  auto table = PathsFromStore(config, args, &summary);
   if (!table.ok()) return fail(table.status());
 
   if (*format == Format::kCsv) {

@@ -38,6 +38,7 @@ struct ServerDeps {
   const ChannelCatalog& catalog;
   Clock& clock;
   std::shared_ptr<http::Metrics> metrics;  // MakeMetrics() if null
+  Store* store = nullptr;                  // reports read it; none: reports answer 503
 };
 
 class Server {

@@ -181,6 +181,8 @@ out=$("$BIN" report paths --data "$WORK/demo1" --granularity region 2>&1 || true
 check "an unknown granularity is explained" contains "$out" "channel, campaign"
 out=$("$BIN" attribution --paths "$WORK/paths.csv" --model last --format csv)
 check "the store's paths feed attribution" contains "$out" "last,rep_visit,"
+direct=$("$BIN" attribution --data "$WORK/demo1" --model last --format csv)
+check "attribution on the store equals attribution on its path file" test "$direct" = "$out"
 
 echo "$pass passed, $fail failed"
 (( fail == 0 ))

@@ -23,7 +23,7 @@ class ServerTest : public ::testing::Test {
     o.port = 0;
     o.threads = 2;
     o.write_keys = {"test-key", "second-key"};
-    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr});
+    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr, store_.get()});
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -240,6 +240,47 @@ TEST_F(ServerTest, ChannelsHealthAndMetrics) {
   EXPECT_NE(metrics.body.find("unisono_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_EQ(client_->Send("GET", "/v1/nothing", "").status, 404);
   EXPECT_EQ(client_->Send("GET", "/v1/track", "").status, 400);
+}
+
+TEST_F(ServerTest, ReportsBuildPathsAndAttributionFromTheEventLog) {
+  ASSERT_EQ(client_
+                ->Post("/v1/batch", R"({"batch":[
+      {"type":"track","userId":"a","event":"Email Opened","timestamp":"2026-05-01T00:00:00Z",
+       "context":{"channel":"email"},"properties":{"campaign":"spring"}},
+      {"type":"page","userId":"a","name":"Home","timestamp":"2026-05-02T00:00:00Z"},
+      {"type":"track","userId":"a","event":"Order Completed","timestamp":"2026-05-03T00:00:00Z",
+       "properties":{"value":100}},
+      {"type":"track","userId":"b","event":"SMS Sent","timestamp":"2026-05-01T00:00:00Z",
+       "context":{"channel":"sms"}}]})")
+                .status,
+            200);
+  auto paths = client_->Send("GET", "/v1/reports/paths", "");
+  ASSERT_EQ(paths.status, 200) << paths.body;
+  auto body = Body(paths).as_object();
+  auto items = body["items"].as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].as_object()["path"], json::parse(R"(["email","web"])"));
+  EXPECT_EQ(items[0].as_object()["conversions"].to_number<double>(), 1.0);
+  EXPECT_EQ(items[0].as_object()["value"].to_number<double>(), 100.0);
+  EXPECT_EQ(body["summary"].as_object()["null_paths"].as_int64(), 1);
+
+  auto csv = client_->Send("GET", "/v1/reports/paths?format=csv&granularity=campaign", "");
+  EXPECT_EQ(csv.body,
+            "path,total_conversions,total_conversion_value,total_null\nspring,1,100.00,0\n");
+
+  auto last = client_->Send("GET", "/v1/reports/attribution?model=last", "");
+  ASSERT_EQ(last.status, 200) << last.body;
+  auto rows = Body(last).as_object()["items"].as_array();
+  ASSERT_EQ(rows.size(), 3u);  // every channel on a path; sms has only a null path
+  for (auto& row : rows) {
+    auto r = row.as_object();
+    double expected = r["channel"].as_string() == "web" ? 1.0 : 0.0;
+    EXPECT_EQ(r["conversions"].to_number<double>(), expected) << r["channel"].as_string();
+  }
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/paths?granularity=region", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/attribution?model=magic", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/attribution?order=7", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/paths?lookback=soon", "").status, 400);
 }
 
 }  // namespace

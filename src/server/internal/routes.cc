@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/internal/render.h"
+#include "server/internal/reports.h"
 #include "server/internal/request_util.h"
 #include "server/internal/router.h"
 
@@ -387,6 +388,12 @@ void Router::Handle(Request req, Reply reply) {
     if (parts.size() == 4 && parts[3] == "consent" && req.method == "PUT") {
       return finish("/v1/profiles/{id}/consent", impl_->PutConsent(parts[2], req));
     }
+  }
+  if (req.method == "GET" && t.path == "/v1/reports/paths") {
+    return finish(t.path, PathsReport(t, impl_->deps.store, impl_->deps.catalog));
+  }
+  if (req.method == "GET" && t.path == "/v1/reports/attribution") {
+    return finish(t.path, AttributionReport(t, impl_->deps.store, impl_->deps.catalog));
   }
   if (t.path == "/v1/import/csv" && req.method == "POST") {
     return impl_->ImportCsv(

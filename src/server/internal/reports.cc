@@ -1,0 +1,151 @@
+#include "server/internal/reports.h"
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "analytics/analytics.h"
+
+namespace unisono::http {
+namespace json = boost::json;
+
+namespace {
+
+Status Field(Status s, const char* field) { return s.WithField(field); }
+
+// Query parameters shared by every path-based report.
+Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCatalog& catalog) {
+  analytics::PathOptions o;
+  if (auto v = t.Get("lookback"); !v.empty()) {
+    auto d = ParseDuration(v);
+    if (!d.ok()) return Field(d.status(), "lookback");
+    o.lookback = *d;
+  }
+  if (auto v = t.Get("granularity"); !v.empty()) {
+    auto g = analytics::ParseGranularity(v);
+    if (!g.ok()) return Field(g.status(), "granularity");
+    o.granularity = *g;
+  }
+  auto [first, last] = t.query.equal_range("conversion");
+  if (first != last) o.conversion_events.clear();
+  for (auto it = first; it != last; ++it) o.conversion_events.push_back(it->second);
+  for (auto [name, out] : {std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
+    if (auto v = t.Get(name); !v.empty()) {
+      auto ts = ParseTimestamp(v);
+      if (!ts.ok()) return Field(ts.status(), name);
+      *out = *ts;
+    }
+  }
+  for (auto [name, flag] : {std::pair{"collapse_repeats", &o.collapse_repeats}}) {
+    std::string v = t.Get(name);
+    if (v.empty() || v == "false") continue;
+    if (v != "true")
+      return Field(Status::InvalidArgument(std::string(name) + " is true or false"), name);
+    *flag = true;
+  }
+  if (t.Get("exclude_inbound") == "true") {
+    for (const auto& c : catalog.channels()) {
+      if (c.direction == "inbound") o.excluded_channels.push_back(c.id);
+    }
+  }
+  return o;
+}
+
+json::object SummaryJson(const analytics::PathBuildSummary& s, size_t distinct_paths) {
+  return json::object{
+      {"profiles", s.profiles},       {"events", s.events},
+      {"conversions", s.conversions}, {"conversions_without_touch", s.conversions_without_touch},
+      {"null_paths", s.null_paths},   {"distinct_paths", distinct_paths}};
+}
+
+Response Json(const json::value& v) {
+  Response r;
+  r.body = json::serialize(v);
+  return r;
+}
+
+}  // namespace
+
+Response PathsReport(const Target& t, Store* store, const ChannelCatalog& catalog) {
+  if (!store) return JsonError(Status::Unavailable("reports need the store; none is attached"));
+  auto options = PathOptionsFrom(t, catalog);
+  if (!options.ok()) return JsonError(options.status());
+  analytics::PathBuildSummary summary;
+  auto table = analytics::BuildPaths(*store, *options, &summary);
+  if (!table.ok()) return JsonError(table.status());
+  if (t.Get("format") == "csv") {
+    std::ostringstream out;
+    analytics::WritePathFile(*table, out);
+    Response r;
+    r.body = out.str();
+    r.content_type = "text/csv";
+    return r;
+  }
+  // Most converting paths first, as in the path file.
+  std::vector<const analytics::Path*> order;
+  for (const auto& p : table->paths) order.push_back(&p);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
+    return a->conversions != b->conversions ? a->conversions > b->conversions : a->nulls > b->nulls;
+  });
+  size_t offset = 0, limit = 100;
+  try {
+    if (auto c = t.Get("cursor"); !c.empty()) offset = std::stoul(c);
+    if (auto l = t.Get("limit"); !l.empty()) limit = std::stoul(l);
+  } catch (const std::exception&) {
+    return JsonError(Status::InvalidArgument("limit and cursor are whole numbers"));
+  }
+  if (limit < 1 || limit > 10000) {
+    return JsonError(Status::InvalidArgument("limit must be 1 to 10000").WithField("limit"));
+  }
+  json::array items;
+  for (size_t i = offset; i < order.size() && i < offset + limit; ++i) {
+    json::array touches;
+    for (const auto& touch : order[i]->touches) touches.push_back(json::value(touch));
+    items.push_back(json::object{{"path", std::move(touches)},
+                                 {"conversions", order[i]->conversions},
+                                 {"value", order[i]->value},
+                                 {"nulls", order[i]->nulls}});
+  }
+  json::value next = offset + limit < order.size() ? json::value(std::to_string(offset + limit))
+                                                   : json::value(nullptr);
+  return Json(json::object{{"items", std::move(items)},
+                           {"next_cursor", next},
+                           {"summary", SummaryJson(summary, order.size())}});
+}
+
+Response AttributionReport(const Target& t, Store* store, const ChannelCatalog& catalog) {
+  if (!store) return JsonError(Status::Unavailable("reports need the store; none is attached"));
+  auto options = PathOptionsFrom(t, catalog);
+  if (!options.ok()) return JsonError(options.status());
+  auto models = analytics::ParseModelNames(t.Get("model").empty() ? "all" : t.Get("model"));
+  if (!models.ok()) return JsonError(Field(models.status(), "model"));
+  analytics::ModelSpec spec;
+  if (auto o = t.Get("order"); !o.empty()) {
+    if (o.size() != 1 || o[0] < '1' || o[0] > '4') {
+      return JsonError(Status::InvalidArgument("order must be 1 to 4").WithField("order"));
+    }
+    spec.markov.order = o[0] - '0';
+  }
+  analytics::PathBuildSummary summary;
+  auto table = analytics::BuildPaths(*store, *options, &summary);
+  if (!table.ok()) return JsonError(table.status());
+  double total = analytics::TotalConversions(*table);
+  json::array items;
+  for (const auto& name : *models) {
+    spec.model = name;
+    auto rows = analytics::Attribute(*table, spec);
+    if (!rows.ok()) return JsonError(rows.status());
+    for (const auto& r : *rows) {
+      items.push_back(json::object{{"model", name},
+                                   {"channel", r.channel},
+                                   {"conversions", r.conversions},
+                                   {"value", r.value},
+                                   {"share", total > 0 ? r.conversions / total : 0.0}});
+    }
+  }
+  return Json(json::object{{"items", std::move(items)},
+                           {"total_conversions", total},
+                           {"total_value", analytics::TotalValue(*table)},
+                           {"summary", SummaryJson(summary, table->paths.size())}});
+}
+
+}  // namespace unisono::http
