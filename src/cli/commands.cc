@@ -1,4 +1,5 @@
 // The subcommands: each wires store, catalog, clock and services, then does one job.
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -24,14 +25,39 @@ int Fail(const std::string& what, const Status& s) {
   return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
 
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      char escaped[8];
+      std::string_view out(&c, 1);
+      if (c == '"' || c == '\\') {
+        escaped[0] = '\\';
+        escaped[1] = c;
+        out = std::string_view(escaped, 2);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+        out = std::string_view(escaped, 6);
+      }
+      dest.append(out.data(), out.data() + out.size());
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
 void SetUpLogging(const Config& c) {
   auto logger = spdlog::stderr_color_mt("unisono");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   if (c.log_format == "json") {
-    spdlog::set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","message":"%v"})",
-        spdlog::pattern_time_type::utc);
+    // %* is the message escaped as a JSON string body, so every line parses.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","message":"%*"})");
+    spdlog::set_formatter(std::move(formatter));
   } else {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   }

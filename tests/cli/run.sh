@@ -85,6 +85,14 @@ check "a restart keeps the write key" contains "$(post "$KEY" /v1/track '{"userI
 check "no new key is created on restart" lacks "$SERVER_OUT" "created write key"
 stop_server
 
+# --- structured logs stay valid JSON whatever the message holds
+start_server "$WORK/quote\"dir" --log-format json
+stop_server
+check "json logs parse line by line, quotes included" node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+  if (!lines.some((l) => JSON.parse(l).message.includes("quote\"dir"))) process.exit(1);
+' "$SERVER_OUT.err"
+
 # --- custom identifiers from the config file
 cat >"$WORK/ids.toml" <<'TOML'
 [[identifier]]
