@@ -77,6 +77,20 @@ check "POST /v1/import/csv stores the visits" test "$code" = 200
 check "the import reports its rows" contains "$(cat "$WORK/body")" '"rows":2'
 profile=$(curl -s "http://127.0.0.1:$PORT/v1/profiles?email=ana.garcia%40clinic.example")
 check "the visit is on the profile" contains "$profile" '"rep_visit":1'
+# Garbage on the socket, a request cut off midway, a huge header: the server answers
+# or closes those connections and goes on serving everyone else.
+garbage() {
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+  # The server may close before we finish writing: that is an answer, not a failure.
+  (trap '' PIPE; printf '%s' "$1" >&3) 2>/dev/null || true
+  timeout 2 cat <&3 >/dev/null || true
+  exec 3>&-
+}
+garbage $'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n'
+garbage $'POST /v1/track HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"userId":'
+garbage "GET /healthz HTTP/1.1"$'\r\n'"X-Big: $(head -c 40000 /dev/zero | tr '\0' a)"$'\r\n\r\n'
+check "the server keeps serving after malformed connections" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" = 200
 check "SIGTERM stops the server cleanly" stop_server
 check "the server says it stopped cleanly" grep -q "stopped cleanly" "$SERVER_OUT.err"
 
