@@ -125,4 +125,14 @@ struct MarkovChainReport {
 
 Result<MarkovChainReport> AnalyseMarkovChain(const PathTable& table, const MarkovOptions& options);
 
+// How close an attribution is to a known truth, over the truth's channels.
+struct TruthComparison {
+  double rank_correlation = 0;  // Spearman, ties ranked by their mean rank
+  double share_error = 0;       // half the sum of |share - true share|: 0 same, 1 disjoint
+};
+// `truth` and `attribution` give conversions per channel; a channel missing from
+// `attribution` counts as 0. Fails with fewer than two truth channels.
+Result<TruthComparison> CompareWithTruth(const std::vector<std::pair<std::string, double>>& truth,
+                                         const std::vector<ChannelAttribution>& attribution);
+
 }  // namespace unisono::analytics

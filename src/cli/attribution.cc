@@ -7,6 +7,7 @@
 
 #include "analytics/analytics.h"
 #include "cli/cli.h"
+#include "demo/demo.h"
 
 namespace unisono::cli {
 namespace {
@@ -25,9 +26,61 @@ std::string Fixed(double v, int decimals) {
 
 }  // namespace
 
+// The options the store's demo population was generated with (kept by `unisono demo`).
+Result<DemoOptions> StoredDemoOptions(const Config& config) {
+  SqliteOptions o;
+  o.read_only = true;
+  o.exclusive = false;
+  auto store = OpenSqliteStore(config.data, o);
+  if (!store.ok()) return store.status();
+  auto kept = (*store)->GetSetting("demo_options");
+  if (!kept.ok()) return kept.status();
+  if (!*kept) {
+    return Status::FailedPrecondition("the store in '" + config.data +
+                                      "' holds no demo population; load one with unisono demo");
+  }
+  DemoOptions d;
+  long long profiles = 0, end_ms = 0;
+  unsigned long long seed = 0;
+  int months = 0;
+  if (std::sscanf((*kept)->c_str(), "profiles=%lld seed=%llu end_ms=%lld months=%d", &profiles,
+                  &seed, &end_ms, &months) != 4) {
+    return Status::Internal("unreadable demo_options setting: " + **kept);
+  }
+  d.profiles = profiles;
+  d.seed = seed;
+  d.end = FromMillis(end_ms);
+  d.months = months;
+  return d;
+}
+
+// Each model against the demo's counterfactual truth (docs/demo-data.md).
+int CompareModelsWithDemoTruth(const Config& config, const analytics::PathTable& table,
+                               const std::vector<std::string>& models, int order, Format format) {
+  auto demo = StoredDemoOptions(config);
+  if (!demo.ok()) return BadInput(demo.status().message());
+  auto truth = DemoIncrementalConversions(*demo);
+  if (!truth.ok()) return BadInput(truth.status().message());
+  std::vector<std::pair<std::string, double>> true_conversions;
+  for (const auto& c : *truth) true_conversions.emplace_back(c.channel, c.conversions);
+  Table out({"model", "rank_correlation", "share_error"});
+  for (const auto& name : models) {
+    analytics::ModelSpec spec;
+    spec.model = name;
+    spec.markov.order = order;
+    auto rows = analytics::Attribute(table, spec);
+    if (!rows.ok()) return BadInput(rows.status().message());
+    auto score = analytics::CompareWithTruth(true_conversions, *rows);
+    if (!score.ok()) return BadInput(score.status().message());
+    out.Add({name, Fixed(score->rank_correlation, 3), Fixed(score->share_error, 3)});
+  }
+  std::cout << out.Render(format);
+  return 0;
+}
+
 int RunAttribution(const Config& config, const PathReportArgs& store_paths,
                    const std::string& paths_file, const std::string& model, int order,
-                   const std::string& format_name) {
+                   const std::string& format_name, bool against_demo_truth) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return BadInput(format.status().message());
   auto models = analytics::ParseModelNames(model);
@@ -43,6 +96,8 @@ int RunAttribution(const Config& config, const PathReportArgs& store_paths,
     if (!table.ok()) return BadInput(paths_file + ": " + table.status().message());
   }
 
+  if (against_demo_truth)
+    return CompareModelsWithDemoTruth(config, *table, *models, order, *format);
   const bool machine = *format != Format::kTable;
   const int decimals = machine ? 6 : 2;
   const double total = analytics::TotalConversions(*table);

@@ -79,7 +79,7 @@ struct PathReportArgs;
 // Attribution over a path file; `model` is a name, a comma-separated list or "all".
 int RunAttribution(const Config& config, const PathReportArgs& store_paths,
                    const std::string& paths_file, const std::string& model, int order,
-                   const std::string& format);
+                   const std::string& format, bool against_demo_truth);
 
 // `unisono report paths`: conversion paths built from the store's event log.
 struct PathReportArgs {

@@ -341,6 +341,12 @@ int RunDemo(const Config& config, int64_t n, uint64_t seed, bool if_empty,
   ProgressBar bar("generating demo data");
   auto summary = LoadDemo(**profiles, options, [&](double f) { bar.Update(f); });
   if (!summary.ok()) return Fail("demo", summary.status());
+  // Kept so analytics can later be scored against this population's known truth.
+  std::string kept = "profiles=" + std::to_string(options.profiles) +
+                     " seed=" + std::to_string(options.seed) +
+                     " end_ms=" + std::to_string(ToMillis(options.end)) +
+                     " months=" + std::to_string(options.months);
+  if (Status s = (*store)->PutSetting("demo_options", kept); !s.ok()) return Fail("demo", s);
   bar.Finish();
   Table t({"profiles", "reps", "events", "conversions", "conversion value (EUR)", "cost records"});
   t.Add({WithThousands(summary->profiles), WithThousands(summary->reps),

@@ -149,6 +149,10 @@ int main(int argc, char** argv) {
                    "first|last|linear|time_decay|position|markov|shapley|all, or a list")
       ->capture_default_str();
   attribution->add_option("--order", order, "Markov chain order (1-4)")->capture_default_str();
+  bool against_demo_truth = false;
+  attribution->add_flag("--against-demo-truth", against_demo_truth,
+                        "score each model against the demo population's true incremental "
+                        "conversions (rank correlation, share error)");
   attribution->add_option("--format", format, "table|csv|json")->capture_default_str();
 
   auto* report = app.add_subcommand("report", "reports over the event log");
@@ -209,7 +213,7 @@ int main(int argc, char** argv) {
   if (report_paths->parsed()) return unisono::cli::RunReportPaths(report_config, path_args);
   if (attribution->parsed()) {
     return unisono::cli::RunAttribution(attribution_config, attribution_paths, paths_file, model,
-                                        order, format);
+                                        order, format, against_demo_truth);
   }
   if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);
   return 0;

@@ -44,6 +44,15 @@ struct DemoChannelTruth {
 
 std::vector<DemoChannelTruth> DemoTruth();
 
+// What each channel really adds to this population: the conversions lost when only
+// that channel's effect is switched off, every contact and random draw unchanged.
+// Regenerates the population once per channel (no store involved).
+struct ChannelIncrement {
+  std::string channel;
+  double conversions = 0;
+};
+Result<std::vector<ChannelIncrement>> DemoIncrementalConversions(const DemoOptions& options);
+
 // Generates the population and writes it in one transaction (all or nothing).
 // `progress` gets the fraction done, 0..1.
 Result<DemoSummary> LoadDemo(ProfileService& profiles, const DemoOptions& options,

@@ -205,6 +205,15 @@ out=$("$BIN" attribution --paths "$WORK/paths.csv" --model last --format csv)
 check "the store's paths feed attribution" contains "$out" "last,rep_visit,"
 direct=$("$BIN" attribution --data "$WORK/demo1" --model last --format csv)
 check "attribution on the store equals attribution on its path file" test "$direct" = "$out"
+scores=$("$BIN" attribution --data "$WORK/demo1" --against-demo-truth --format csv)
+check "every model is scored against the demo truth" test "$(tail -n +2 <<<"$scores" | wc -l)" = 7
+check "scores are a correlation and a share error" node -e '
+  const rows = process.argv[1].trim().split("\n").slice(1).map((l) => l.split(","));
+  for (const [, rho, err] of rows) {
+    if (!(Math.abs(+rho) <= 1 && +err >= 0 && +err <= 1)) process.exit(1);
+  }' "$scores"
+out=$("$BIN" attribution --data "$WORK/data" --against-demo-truth 2>&1 || true)
+check "a store without a demo population has no truth to compare with" contains "$out" "no demo population"
 
 echo "$pass passed, $fail failed"
 (( fail == 0 ))
