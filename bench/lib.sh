@@ -215,8 +215,8 @@ metrics_delta() {
     split(b, x, " "); split(a, y, " ")
     c = y[1] - x[1]; e = y[2] - x[2]; s = y[3] - x[3]
     if (c <= 0) { print "group commits: none"; exit }
-    printf "group commits: %d, %.1f events/commit, mean commit %.2f ms, commit thread busy %.0f%%\n",
-      c, e / c, 1000 * s / c, (d > 0 ? 100 * s / d : 0) }'
+    printf "group commits: %d, %.1f events/commit, mean commit-to-durable %.2f ms\n",
+      c, e / c, 1000 * s / c }'
 }
 
 db_count() {  # db_path -> number of rows in events ("?" if unreadable)

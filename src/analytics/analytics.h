@@ -38,8 +38,12 @@ double TotalValue(const PathTable& table);
 // path per line. Errors name the line: bad numbers, negative counts, empty paths or
 // channels, missing fields.
 Result<PathTable> ReadPathFile(std::istream& in);
-// Writes the same format back: header, then one row per path, most conversions first.
+// Writes the same format back: header, then one row per path in PathsByConversions order.
 void WritePathFile(const PathTable& table, std::ostream& out);
+// The table's paths, most conversions first, then most nulls (stable otherwise).
+std::vector<const Path*> PathsByConversions(const PathTable& table);
+// "a > b > c"
+std::string JoinPath(const Path& path);
 
 // Paths from the event log. Per profile, the touchpoints before each conversion
 // (within the lookback window) form a converting path; touchpoints after the last

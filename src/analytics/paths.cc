@@ -136,16 +136,25 @@ Result<PathTable> BuildPaths(Store& store, const PathOptions& options, PathBuild
   return table;
 }
 
-void WritePathFile(const PathTable& table, std::ostream& out) {
+std::vector<const Path*> PathsByConversions(const PathTable& table) {
   std::vector<const Path*> order;
   for (const auto& p : table.paths) order.push_back(&p);
   std::stable_sort(order.begin(), order.end(), [](const Path* a, const Path* b) {
     return a->conversions != b->conversions ? a->conversions > b->conversions : a->nulls > b->nulls;
   });
+  return order;
+}
+
+std::string JoinPath(const Path& path) {
+  std::string joined;
+  for (const auto& t : path.touches) joined += (joined.empty() ? "" : " > ") + t;
+  return joined;
+}
+
+void WritePathFile(const PathTable& table, std::ostream& out) {
   out << "path,total_conversions,total_conversion_value,total_null\n";
-  for (const Path* p : order) {
-    std::string joined;
-    for (const auto& t : p->touches) joined += (joined.empty() ? "" : " > ") + t;
+  for (const Path* p : PathsByConversions(table)) {
+    std::string joined = JoinPath(*p);
     bool quote = joined.find_first_of(",\"") != std::string::npos;
     if (quote) {
       std::string q = "\"";

@@ -1,4 +1,5 @@
 // `unisono report ...`: reports over the event log, read beside a running server.
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -57,22 +58,22 @@ int RunReportPaths(const Config& config, const PathReportArgs& args) {
     analytics::WritePathFile(*table, std::cout);
     return 0;
   }
-  std::stringstream file;
-  analytics::WritePathFile(*table, file);
-  std::string line;
-  std::getline(file, line);  // header
+  auto number = [](double v, bool fixed2) {
+    std::ostringstream s;
+    if (fixed2) s << std::fixed << std::setprecision(2);
+    s << v;
+    return s.str();
+  };
   Table out({"path", "conversions", "value", "null"});
   // People get the top paths, shortened; machines (csv, json) get every path whole.
   const bool people = *format == Format::kTable;
   constexpr size_t kTopPaths = 25, kPathWidth = 72;
   size_t shown = 0, total = table->paths.size();
-  while ((!people || shown < kTopPaths) && std::getline(file, line)) {
-    // The path may be quoted and contain commas; the three numbers never do.
-    auto c3 = line.rfind(','), c2 = line.rfind(',', c3 - 1), c1 = line.rfind(',', c2 - 1);
-    std::string path = line.substr(0, c1);
+  for (const analytics::Path* p : analytics::PathsByConversions(*table)) {
+    if (people && shown == kTopPaths) break;
+    std::string path = analytics::JoinPath(*p);
     if (people && path.size() > kPathWidth) path = path.substr(0, kPathWidth - 3) + "...";
-    out.Add({path, line.substr(c1 + 1, c2 - c1 - 1), line.substr(c2 + 1, c3 - c2 - 1),
-             line.substr(c3 + 1)});
+    out.Add({path, number(p->conversions, false), number(p->value, true), number(p->nulls, false)});
     ++shown;
   }
   std::cout << out.Render(*format);

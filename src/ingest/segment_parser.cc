@@ -496,7 +496,6 @@ Result<ParsedRequest> SegmentParser::Parse(Endpoint endpoint, std::string& body,
     Event e;
     Status s = impl_->ParseMessage(message, std::nullopt, batch, received_at, e);
     if (!s.ok()) {
-      s.WithIndex(index);
       return Status(s.code(), "batch[" + std::to_string(index) + "]: " + s.message())
           .WithField(s.field())
           .WithIndex(index);

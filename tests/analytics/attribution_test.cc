@@ -6,6 +6,7 @@
 #include <random>
 
 #include "analytics/analytics.h"
+#include "analytics/attribution_rows.h"
 
 namespace unisono::analytics {
 namespace {
@@ -15,16 +16,6 @@ PathTable Table3() {
   // P2: b,         1 conversion worth 5
   // P3: c > a,     4 nulls (no credit for anyone in the heuristics)
   return {{{{"a", "b", "c"}, 2, 20, 1}, {{"b"}, 1, 5, 0}, {{"c", "a"}, 0, 0, 4}}};
-}
-
-std::map<std::string, ChannelAttribution> ByChannel(const PathTable& t, ModelSpec spec) {
-  auto r = Attribute(t, spec);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  std::map<std::string, ChannelAttribution> out;
-  if (r.ok()) {
-    for (const auto& row : *r) out[row.channel] = row;
-  }
-  return out;
 }
 
 ModelSpec Spec(const std::string& model) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "analytics/analytics.h"
+#include "analytics/attribution_rows.h"
 
 namespace unisono::analytics {
 namespace {
@@ -18,13 +19,7 @@ std::map<std::string, ChannelAttribution> ByChannel(const PathTable& t, const st
   ModelSpec spec;
   spec.model = model;
   spec.markov.order = order;
-  auto r = Attribute(t, spec);
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  std::map<std::string, ChannelAttribution> out;
-  if (r.ok()) {
-    for (const auto& row : *r) out[row.channel] = row;
-  }
-  return out;
+  return analytics::ByChannel(t, spec);
 }
 
 // a > c: 1 conv (value 10) + 1 null; b > c: 1 conv (value 20); a: 1 null.

@@ -81,11 +81,7 @@ Response PathsReport(const Target& t, Store* store, const ChannelCatalog& catalo
     return r;
   }
   // Most converting paths first, as in the path file.
-  std::vector<const analytics::Path*> order;
-  for (const auto& p : table->paths) order.push_back(&p);
-  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
-    return a->conversions != b->conversions ? a->conversions > b->conversions : a->nulls > b->nulls;
-  });
+  std::vector<const analytics::Path*> order = analytics::PathsByConversions(*table);
   size_t offset = 0, limit = 100;
   try {
     if (auto c = t.Get("cursor"); !c.empty()) offset = std::stoul(c);
