@@ -10,6 +10,7 @@
 
 #include "analytics/analytics.h"
 #include "core/core.h"
+#include "segment/segment.h"
 
 namespace unisono::cli {
 
@@ -33,6 +34,7 @@ struct Config {
   std::string default_country_code = "34";
   std::string currency = "EUR";
   std::vector<IdentifierSetting> identifiers;  // custom types and overrides
+  StageConfig stages;                          // [stages]: built-in computed traits
 };
 
 // Reads the TOML config file into `config` (only the keys it sets).

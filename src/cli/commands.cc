@@ -152,8 +152,24 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   service_options.on_commit = [metrics](size_t events, int64_t micros) {
     RecordCommit(*metrics, events, micros);
   };
+  // Segments hear every commit; the engine is made after the service it writes through.
+  auto segment_hook = std::make_shared<std::atomic<SegmentEngine*>>(nullptr);
+  service_options.on_committed = [segment_hook](const WriteBatch& b,
+                                                const std::vector<uint8_t>& written) {
+    if (SegmentEngine* engine = segment_hook->load()) engine->OnCommitted(b, written);
+  };
+  service_options.on_bulk_import = [segment_hook] {
+    if (SegmentEngine* engine = segment_hook->load()) engine->Reload();
+  };
   auto profiles = ProfileService::Create(**store, **clock, service_options);
   if (!profiles.ok()) return Fail("serve", profiles.status());
+  SegmentEngineOptions segment_options;
+  segment_options.catalog = *catalog;
+  segment_options.stages = config.stages;
+  auto segments = SegmentEngine::Create(**store, **clock, profiles->get(), segment_options);
+  if (!segments.ok()) return Fail("serve", segments.status());
+  segment_hook->store(segments->get());
+  (*segments)->StartScheduler(Millis(1000));
 
   ServerOptions options;
   options.host = config.host;
@@ -165,8 +181,10 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   options.write_keys = *keys;
   options.ingest.default_currency = config.currency;
   options.ingest.identifier_traits = IdentifierTraits(config);
-  auto server =
-      Server::Start(options, ServerDeps{**profiles, *catalog, **clock, metrics, store->get()});
+  ServerDeps deps{**profiles, *catalog, **clock, metrics, store->get()};
+  deps.segments = segments->get();
+  deps.manual_clock = dynamic_cast<ManualClock*>(clock->get());
+  auto server = Server::Start(options, deps);
   if (!server.ok()) return Fail("serve", server.status());
 
   std::cout << "unisono listening on http://" << config.host << ":" << (*server)->port()
@@ -179,7 +197,10 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   spdlog::info("received {}, draining requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Stop();
   server->reset();
-  profiles->reset();  // drains the commit queue
+  (*segments)->StopScheduler();
+  profiles->reset();  // drains the commit queue; the engine still hears it
+  segment_hook->store(nullptr);
+  segments->reset();
   spdlog::info("stopped cleanly");
   return 0;
 }

@@ -6,6 +6,61 @@
 
 namespace unisono::cli {
 
+namespace {
+
+// [stages]: durations as "30d", event lists, and [stages.journey] event -> stage.
+Status LoadStages(const std::string& path, const toml::table& t, StageConfig& out) {
+  static const char* kKnown[] = {"new_within",        "at_risk_after",   "lapsed_after",
+                                 "loyal_conversions", "loyal_window",    "engagement_half_life",
+                                 "online_window",     "response_events", "conversion_events",
+                                 "engagement_events", "journey"};
+  for (const auto& [key, value] : t) {
+    if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
+      return Status::InvalidArgument(path + ": [stages] has no key '" + std::string(key.str()) +
+                                     "'; see docs/segments.md");
+    }
+  }
+  for (auto [key, field] :
+       {std::pair{"new_within", &out.new_within}, std::pair{"at_risk_after", &out.at_risk_after},
+        std::pair{"lapsed_after", &out.lapsed_after}, std::pair{"loyal_window", &out.loyal_window},
+        std::pair{"engagement_half_life", &out.engagement_half_life},
+        std::pair{"online_window", &out.online_window}}) {
+    if (auto text = t[key].value<std::string>()) {
+      auto d = ParseDuration(*text);
+      if (!d.ok() || d->count() <= 0) {
+        return Status::InvalidArgument(path + ": [stages] " + key +
+                                       " must be a duration like \"60d\", not '" + *text + "'");
+      }
+      *field = *d;
+    }
+  }
+  out.loyal_conversions = t["loyal_conversions"].value_or(out.loyal_conversions);
+  for (auto [key, list] : {std::pair{"response_events", &out.response_events},
+                           std::pair{"conversion_events", &out.conversion_events},
+                           std::pair{"engagement_events", &out.engagement_events}}) {
+    if (auto* array = t[key].as_array()) {
+      list->clear();
+      for (auto& v : *array) {
+        if (auto s = v.value<std::string>()) list->push_back(*s);
+      }
+    }
+  }
+  if (auto* journey = t["journey"].as_table()) {
+    out.journey_stage_by_event.clear();
+    for (const auto& [event, stage] : *journey) {
+      if (auto s = stage.value<std::string>()) out.journey_stage_by_event[std::string(event)] = *s;
+    }
+  }
+  if (out.at_risk_after >= out.lapsed_after) {
+    return Status::InvalidArgument(path +
+                                   ": [stages] at_risk_after must be shorter than "
+                                   "lapsed_after");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status LoadConfigFile(const std::string& path, Config& config) {
   toml::table t;
   try {
@@ -18,13 +73,13 @@ Status LoadConfigFile(const std::string& path, Config& config) {
   static const char* kKnown[] = {"host",       "port",       "data",
                                  "write_keys", "channels",   "threads",
                                  "log_level",  "log_format", "default_country_code",
-                                 "currency",   "identifier"};
+                                 "currency",   "identifier", "stages"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
       return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
                                      "'; known keys: host, port, data, write_keys, channels, "
                                      "threads, log_level, log_format, default_country_code, "
-                                     "currency, [[identifier]]");
+                                     "currency, [[identifier]], [stages]");
     }
   }
   config.host = t["host"].value_or(config.host);
@@ -54,6 +109,9 @@ Status LoadConfigFile(const std::string& path, Config& config) {
       }
       config.identifiers.push_back(std::move(id));
     }
+  }
+  if (auto* stages = t["stages"].as_table()) {
+    if (Status s = LoadStages(path, *stages, config.stages); !s.ok()) return s;
   }
   if (auto* keys = t["write_keys"].as_array()) {
     config.write_keys.clear();

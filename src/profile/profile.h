@@ -23,6 +23,13 @@ struct ProfileServiceOptions {
   size_t max_group_events = 10'000;  // events per group commit at most
   // Observes each commit (events in it, microseconds it took), for metrics.
   std::function<void(size_t events, int64_t micros)> on_commit;
+  // Hears every committed change (events with their profile ids, traits, consent,
+  // merges; `written` marks the events that were not duplicates), in commit order,
+  // before the next group is written: how segments stay current. Runs on the commit
+  // thread, or on the caller's for SetConsent.
+  std::function<void(const WriteBatch& batch, const std::vector<uint8_t>& written)> on_committed;
+  // Runs after a one-transaction import (ImportAll, ImportCsv) commits.
+  std::function<void()> on_bulk_import;
 };
 
 struct IngestResult {
@@ -50,7 +57,9 @@ class ProfileService {
 
   using Done = std::function<void(const Result<IngestResult>&)>;
   // Queues events for the next group commit; `done` runs on the commit thread once
-  // they are durable (or failed: then none of them is stored).
+  // they are durable (or failed: then none of them is stored). An event without
+  // identifiers but with a profile id is stored on that profile (unisono's own
+  // events, such as segment_entered).
   void Submit(std::vector<Event> events, Done done);
   Result<IngestResult> SubmitAndWait(std::vector<Event> events);
 

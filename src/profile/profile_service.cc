@@ -98,7 +98,7 @@ class ProfileService::Impl {
           last_error = value.status();
         }
       }
-      if (kept.empty() && e.type != EventType::kAlias) {
+      if (kept.empty() && e.type != EventType::kAlias && e.profile_id <= 0) {
         std::string why = last_error.ok() ? "it carries no identifier" : last_error.message();
         return Status::InvalidArgument("event " + std::to_string(first_index + i) + ": " + why)
             .WithIndex(static_cast<int>(first_index + i));
@@ -136,6 +136,10 @@ class ProfileService::Impl {
 
   // Adds one event, resolved to its profile, to the batch.
   void Resolve(Event& e, WriteBatch& b) {
+    if (e.identifiers.empty() && e.profile_id > 0 && e.type != EventType::kAlias) {
+      b.events.push_back(std::move(e));  // already resolved by unisono itself
+      return;
+    }
     Resolution r = e.type == EventType::kAlias ? graph_.Alias(e.previous_id, e.user_id, e.timestamp)
                                                : graph_.Resolve(e.identifiers, e.timestamp);
     for (auto& p : r.created) b.profiles.push_back(p);
@@ -308,6 +312,7 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
     for (auto& s : group) s.done(result.status());
     return;
   }
+  if (options_.on_committed) options_.on_committed(batch, result->written);
   // Durable only after a sync thread's fdatasync: hand the group over, unacknowledged.
   Committed committed;
   committed.events = total;
@@ -357,6 +362,7 @@ ProfileService::ImportResult ProfileService::Impl::Import(const ChunkSource& nex
     if (!*more) break;
   }
   if (Status s = (*tx)->Commit(); !s.ok()) return fail(s);
+  if (options_.on_bulk_import) options_.on_bulk_import();
   return total;
 }
 
@@ -418,7 +424,9 @@ Status ProfileService::SetConsent(int64_t profile_id, const std::string& channel
   WriteBatch b;
   b.consents.push_back({*id, channel, granted, source, impl_->clock_.Now()});
   auto r = impl_->store_.Apply(b);
-  return r.ok() ? Status::Ok() : r.status();
+  if (!r.ok()) return r.status();
+  if (impl_->options_.on_committed) impl_->options_.on_committed(b, r->written);
+  return Status::Ok();
 }
 
 Result<Profile> ProfileService::Get(int64_t profile_id) {

@@ -12,6 +12,7 @@
 #include "core/core.h"
 #include "ingest/ingest.h"
 #include "profile/profile.h"
+#include "segment/segment.h"
 
 namespace unisono {
 
@@ -39,6 +40,8 @@ struct ServerDeps {
   Clock& clock;
   std::shared_ptr<http::Metrics> metrics;  // MakeMetrics() if null
   Store* store = nullptr;                  // reports read it; none: reports answer 503
+  SegmentEngine* segments = nullptr;       // none: segment routes answer 503
+  ManualClock* manual_clock = nullptr;     // set with --clock manual: POST /v1/admin/clock
 };
 
 class Server {

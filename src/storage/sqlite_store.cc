@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "storage/internal/definitions.h"
 #include "storage/internal/migrations.h"
 #include "storage/internal/sqlite_db.h"
 #include "storage/storage.h"
@@ -300,6 +301,12 @@ Result<WriteResult> SqliteWriteTransaction::Write(const WriteBatch& b) {
   return result;
 }
 
+#define UNISONO_READER(r)               \
+  Reader r(*this);                      \
+  if (Status s_ = r.Open(); !s_.ok()) { \
+    return s_;                          \
+  }
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, Db writer, int lock_fd, bool read_only)
@@ -340,6 +347,34 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status PutSetting(const std::string& key, const std::string& value) override;
 
+  Status ScanTraits(
+      const std::function<void(int64_t, const std::string&, const StoredTrait&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanTraits(r.get(), fn);
+  }
+  Status ScanConsents(const std::function<void(const ConsentRecord&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanConsents(r.get(), fn);
+  }
+  Status PutDefinition(const DefinitionRecord& record) override {
+    return Written([&] { return sqlite::PutDefinition(writer_.get(), record); });
+  }
+  Status DeleteDefinition(const std::string& kind, const std::string& id) override {
+    return Written([&] { return sqlite::DeleteDefinition(writer_.get(), kind, id); });
+  }
+  Result<std::vector<DefinitionRecord>> ListDefinitions(const std::string& kind) override {
+    UNISONO_READER(r);
+    return sqlite::ListDefinitions(r.get(), kind);
+  }
+  Status AppendListChanges(const std::vector<ListChange>& changes) override {
+    return Written([&] { return sqlite::AppendListChanges(writer_.get(), changes); });
+  }
+  Status ScanListChanges(const std::string& list_id,
+                         const std::function<void(const ListChange&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanListChanges(r.get(), list_id, fn);
+  }
+
  private:
   // A reader connection borrowed from the pool for one call.
   class Reader {
@@ -370,6 +405,23 @@ class SqliteStore final : public Store {
     Db db_;
   };
 
+  // Runs one write outside the event pipeline in its own transaction and makes it durable.
+  template <typename Fn>
+  Status Written(Fn&& write) {
+    if (read_only_) return Status::FailedPrecondition("the store was opened read-only");
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    if (Status s = writer_.Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    if (Status s = write(); !s.ok()) {
+      writer_.Exec("ROLLBACK");
+      return s;
+    }
+    if (Status s = writer_.Exec("COMMIT"); !s.ok()) {
+      writer_.Exec("ROLLBACK");
+      return s;
+    }
+    return wal_.Sync();
+  }
+
   std::string path_;
   Db writer_;
   int lock_fd_;
@@ -380,12 +432,6 @@ class SqliteStore final : public Store {
   std::mutex pool_mutex_;
   std::vector<Db> idle_readers_;
 };
-
-#define UNISONO_READER(r)               \
-  Reader r(*this);                      \
-  if (Status s_ = r.Open(); !s_.ok()) { \
-    return s_;                          \
-  }
 
 Status SqliteStore::ScanIdentifiers(const std::function<void(const IdentifierRecord&)>& fn) {
   UNISONO_READER(r);

@@ -135,6 +135,26 @@ struct StoreStats {
   int64_t merges = 0;
 };
 
+// A saved definition (a segment, a computed trait, later journeys and content): its
+// body is the owning module's JSON; the store only keeps it.
+struct DefinitionRecord {
+  std::string kind;  // "segment", "computed_trait"
+  std::string id;
+  std::string body_json;
+  Timestamp updated_at{};
+};
+
+// One hand-made change to a manual list, kept forever as its audit trail.
+struct ListChange {
+  int64_t seq = 0;  // set by the store
+  std::string list_id;
+  int64_t profile_id = 0;
+  bool added = true;
+  std::string actor;  // who: a user, a rep id, "csv:<file>"
+  std::string reason;
+  Timestamp at{};
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -159,6 +179,23 @@ class Store {
                                      const std::function<bool(const Event&)>& fn) = 0;
   virtual Result<StoreStats> Stats() = 0;
   virtual Result<bool> IsEmpty() = 0;
+
+  // Current traits and the whole consent history (oldest first), of every profile: how
+  // in-memory evaluators load at start.
+  virtual Status ScanTraits(const std::function<void(int64_t profile_id, const std::string& key,
+                                                     const StoredTrait&)>& fn) = 0;
+  virtual Status ScanConsents(const std::function<void(const ConsentRecord&)>& fn) = 0;
+
+  // Definitions, durable when the call returns. Put replaces one with the same id.
+  virtual Status PutDefinition(const DefinitionRecord& record) = 0;
+  virtual Status DeleteDefinition(const std::string& kind, const std::string& id) = 0;
+  virtual Result<std::vector<DefinitionRecord>> ListDefinitions(const std::string& kind) = 0;
+
+  // Manual lists: appended all or nothing, durable when the call returns.
+  virtual Status AppendListChanges(const std::vector<ListChange>& changes) = 0;
+  // In order of seq; an empty list id scans every list.
+  virtual Status ScanListChanges(const std::string& list_id,
+                                 const std::function<void(const ListChange&)>& fn) = 0;
 
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
   virtual Status PutSetting(const std::string& key, const std::string& value) = 0;

@@ -86,6 +86,27 @@ class WatchedStore final : public Store {
   Status PutSetting(const std::string& k, const std::string& v) override {
     return real_->PutSetting(k, v);
   }
+  Status ScanTraits(
+      const std::function<void(int64_t, const std::string&, const StoredTrait&)>& fn) override {
+    return real_->ScanTraits(fn);
+  }
+  Status ScanConsents(const std::function<void(const ConsentRecord&)>& fn) override {
+    return real_->ScanConsents(fn);
+  }
+  Status PutDefinition(const DefinitionRecord& r) override { return real_->PutDefinition(r); }
+  Status DeleteDefinition(const std::string& k, const std::string& id) override {
+    return real_->DeleteDefinition(k, id);
+  }
+  Result<std::vector<DefinitionRecord>> ListDefinitions(const std::string& k) override {
+    return real_->ListDefinitions(k);
+  }
+  Status AppendListChanges(const std::vector<ListChange>& c) override {
+    return real_->AppendListChanges(c);
+  }
+  Status ScanListChanges(const std::string& id,
+                         const std::function<void(const ListChange&)>& fn) override {
+    return real_->ScanListChanges(id, fn);
+  }
 
  private:
   class Tx final : public WriteTransaction {

@@ -10,6 +10,7 @@
 #include "server/internal/reports.h"
 #include "server/internal/request_util.h"
 #include "server/internal/router.h"
+#include "server/internal/segment_routes.h"
 
 namespace unisono::http {
 namespace json = boost::json;
@@ -105,6 +106,8 @@ struct Router::Impl {
   Response Profiles(const Target& t);
   Response ProfileById(const std::string& id, const Target& t, bool timeline_only);
   Response PutConsent(const std::string& id, const Request& req);
+  Response ProfileSegments(const std::string& id);
+  Response AdvanceClock(const Request& req);
   void ImportCsv(const Target& t, Request& req, Reply reply);
   void RunImport(const CsvImportOptions& o, std::string body, Reply reply);
 
@@ -217,6 +220,11 @@ Response Router::Impl::ProfileById(const std::string& id_text, const Target& t,
   if (!page.ok()) return JsonError(page.status());
   if (timeline_only) return Json(TimelineJson(*page));
   auto o = ProfileObject(*profile);
+  if (deps.segments) {
+    if (auto view = deps.segments->ForProfile(profile->record.id); view.ok()) {
+      for (auto& [key, value] : ProfileSegmentsJson(*view)) o[key] = value;
+    }
+  }
   o["timeline"] = TimelineJson(*page);
   return Json(o);
 }
@@ -270,6 +278,57 @@ Response Router::Impl::PutConsent(const std::string& id_text, const Request& req
     }
   }
   return ProfileById(id_text, Target{}, false);
+}
+
+Response Router::Impl::ProfileSegments(const std::string& id_text) {
+  auto id = ParseProfileId(id_text);
+  if (!id.ok()) return JsonError(id.status());
+  if (!deps.segments) return JsonError(Status::Unavailable("segments are not enabled"));
+  auto profile = deps.profiles.Get(*id);  // follows merges
+  if (!profile.ok()) return JsonError(profile.status());
+  auto view = deps.segments->ForProfile(profile->record.id);
+  if (!view.ok()) return JsonError(view.status());
+  auto o = ProfileSegmentsJson(*view);
+  o["profile_id"] = ProfileIdString(profile->record.id);
+  return Json(o);
+}
+
+// {"advance": "31d"} or {"set": "2026-03-01T00:00:00Z"}; only with --clock manual. Every
+// time-based rule follows at once: due segment windows are re-evaluated before replying.
+Response Router::Impl::AdvanceClock(const Request& req) {
+  if (!deps.manual_clock) {
+    return JsonError(Status::FailedPrecondition(
+        "the clock is the system clock; start the server with --clock manual to move it"));
+  }
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  const json::object* o = !ec && body.is_object() ? &body.as_object() : nullptr;
+  const json::value* advance = o ? o->if_contains("advance") : nullptr;
+  const json::value* set = o ? o->if_contains("set") : nullptr;
+  if (!o || (!advance == !set) || (advance && !advance->is_string()) ||
+      (set && !set->is_string())) {
+    return JsonError(Status::InvalidArgument(
+        "send {\"advance\": \"31d\"} or {\"set\": \"2026-03-01T00:00:00Z\"}"));
+  }
+  if (advance) {
+    auto d = ParseDuration(std::string(advance->as_string()));
+    if (!d.ok()) return JsonError(Status(d.status()).WithField("advance"));
+    if (d->count() < 0) {
+      return JsonError(
+          Status::InvalidArgument("the clock only moves forward").WithField("advance"));
+    }
+    deps.manual_clock->Advance(*d);
+  } else {
+    auto t = ParseTimestamp(std::string(set->as_string()));
+    if (!t.ok()) return JsonError(Status(t.status()).WithField("set"));
+    if (*t < deps.manual_clock->Now()) {
+      return JsonError(Status::InvalidArgument("the clock only moves forward").WithField("set"));
+    }
+    deps.manual_clock->Set(*t);
+  }
+  size_t evaluated = deps.segments ? deps.segments->RunDue() : 0;
+  return Json(json::object{{"now", FormatTimestamp(deps.manual_clock->Now())},
+                           {"profiles_reevaluated", evaluated}});
 }
 
 void Router::Impl::ImportCsv(const Target& t, Request& req, Reply reply) {
@@ -385,9 +444,19 @@ void Router::Handle(Request req, Reply reply) {
     if (parts.size() == 4 && parts[3] == "timeline" && req.method == "GET") {
       return finish("/v1/profiles/{id}/timeline", impl_->ProfileById(parts[2], t, true));
     }
+    if (parts.size() == 4 && parts[3] == "segments" && req.method == "GET") {
+      return finish("/v1/profiles/{id}/segments", impl_->ProfileSegments(parts[2]));
+    }
     if (parts.size() == 4 && parts[3] == "consent" && req.method == "PUT") {
       return finish("/v1/profiles/{id}/consent", impl_->PutConsent(parts[2], req));
     }
+  }
+  if (std::string name;
+      auto r = SegmentRoute(req, t, parts, impl_->deps.segments, impl_->deps.profiles, name)) {
+    return finish(name, std::move(*r));
+  }
+  if (t.path == "/v1/admin/clock" && req.method == "POST") {
+    return finish(t.path, impl_->AdvanceClock(req));
   }
   if (req.method == "GET" && t.path == "/v1/reports/paths") {
     return finish(t.path, PathsReport(t, impl_->deps.store, impl_->deps.catalog));

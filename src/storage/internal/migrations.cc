@@ -81,6 +81,24 @@ CREATE TABLE costs(
   currency TEXT NOT NULL,
   source TEXT NOT NULL);
 )sql",
+    // 2: definitions (segments, computed traits) and the audit trail of manual lists.
+    R"sql(
+CREATE TABLE definitions(
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY(kind, id)) WITHOUT ROWID;
+CREATE TABLE list_changes(
+  seq INTEGER PRIMARY KEY,
+  list_id TEXT NOT NULL,
+  profile_id INTEGER NOT NULL,
+  added INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL);
+CREATE INDEX list_changes_by_list ON list_changes(list_id, seq);
+)sql",
 };
 
 }  // namespace
