@@ -201,7 +201,7 @@ Value Evaluator::Aggregate(const CAggregate& a, const ProfileState& p, EvalConte
     const EventRow& e = *it;
     if (e.ts_ms <= floor && s.window.kind != Window::Kind::kAbsolute) break;
     if (s.window.kind == Window::Kind::kAbsolute && e.ts_ms < floor) break;
-    if (s.name && e.name != s.name) continue;
+    if (s.name ? e.name != s.name : e.system) continue;  // unisono's own events only by name
     if (s.channel && e.channel != s.channel) continue;
     if (!s.any_type && e.type != s.type) continue;
     bool pass = true;

@@ -79,7 +79,7 @@ class Parser {
     return Fail("'" + std::string(p) + "'" + (after.empty() ? "" : " after '" + after + "'"));
   }
 
-  // Moves b's children into a when both are the same n-ary kind: and/or are flat.
+  // Adds child to node, or its children when both are the same n-ary kind: and/or are flat.
   static void Join(Condition& node, ConditionPtr child) {
     if (child->kind == node.kind) {
       for (auto& grandchild : child->children) node.children.push_back(std::move(grandchild));
