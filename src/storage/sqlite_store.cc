@@ -356,6 +356,10 @@ class SqliteStore final : public Store {
     UNISONO_READER(r);
     return sqlite::ScanConsents(r.get(), fn);
   }
+  Status ScanCosts(const std::function<void(const CostRecord&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanCosts(r.get(), fn);
+  }
   Status PutDefinition(const DefinitionRecord& record) override {
     return Written([&] { return sqlite::PutDefinition(writer_.get(), record); });
   }

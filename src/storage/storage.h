@@ -186,6 +186,9 @@ class Store {
                                                      const StoredTrait&)>& fn) = 0;
   virtual Status ScanConsents(const std::function<void(const ConsentRecord&)>& fn) = 0;
 
+  // Every cost record (imported campaign and period costs), oldest period first.
+  virtual Status ScanCosts(const std::function<void(const CostRecord&)>& fn) = 0;
+
   // Definitions, durable when the call returns. Put replaces one with the same id.
   virtual Status PutDefinition(const DefinitionRecord& record) = 0;
   virtual Status DeleteDefinition(const std::string& kind, const std::string& id) = 0;

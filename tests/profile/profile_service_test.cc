@@ -93,6 +93,9 @@ class WatchedStore final : public Store {
   Status ScanConsents(const std::function<void(const ConsentRecord&)>& fn) override {
     return real_->ScanConsents(fn);
   }
+  Status ScanCosts(const std::function<void(const CostRecord&)>& fn) override {
+    return real_->ScanCosts(fn);
+  }
   Status PutDefinition(const DefinitionRecord& r) override { return real_->PutDefinition(r); }
   Status DeleteDefinition(const std::string& k, const std::string& id) override {
     return real_->DeleteDefinition(k, id);

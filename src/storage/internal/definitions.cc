@@ -25,6 +25,19 @@ Status ScanConsents(sqlite3* db, const std::function<void(const ConsentRecord&)>
   }
 }
 
+Status ScanCosts(sqlite3* db, const std::function<void(const CostRecord&)>& fn) {
+  Stmt s(db,
+         "SELECT channel, campaign, period_start, period_end, amount_minor, currency, source "
+         "FROM costs ORDER BY period_start, id");
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    fn(CostRecord{s.Text(0), s.Text(1), FromMillis(s.Int(2)), FromMillis(s.Int(3)), s.Int(4),
+                  s.Text(5), s.Text(6)});
+  }
+}
+
 Status PutDefinition(sqlite3* writer, const DefinitionRecord& record) {
   Stmt s(writer,
          "INSERT INTO definitions(kind, id, body, updated_at) VALUES(?1, ?2, ?3, ?4) "

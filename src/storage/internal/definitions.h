@@ -15,6 +15,7 @@ namespace unisono::sqlite {
 Status ScanTraits(sqlite3* db,
                   const std::function<void(int64_t, const std::string&, const StoredTrait&)>& fn);
 Status ScanConsents(sqlite3* db, const std::function<void(const ConsentRecord&)>& fn);
+Status ScanCosts(sqlite3* db, const std::function<void(const CostRecord&)>& fn);
 
 Status PutDefinition(sqlite3* writer, const DefinitionRecord& record);
 Status DeleteDefinition(sqlite3* writer, const std::string& kind, const std::string& id);
