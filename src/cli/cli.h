@@ -95,6 +95,30 @@ struct PathReportArgs {
   std::string format = "table";
 };
 int RunReportPaths(const Config& config, const PathReportArgs& args);
+
+// `unisono segment ...` and `unisono apply`: clients of a running server's /v1/segments
+// and /v1/computed-traits (like kubectl), not of the store.
+inline constexpr const char* kDefaultServer = "http://127.0.0.1:8080";
+struct SegmentArgs {
+  std::string server = kDefaultServer;
+  std::string segment;  // create: the new name; otherwise an id or a name
+  std::string definition;
+  std::string description;
+  bool manual = false;
+  std::string owner_rep;
+  int sample = 10;    // preview
+  int64_t limit = 0;  // members: 0 means all
+  std::string format = "table";
+  std::vector<std::string> profiles;  // add, remove: profile ids ...
+  std::string file;                   // ... or a one-column CSV (profile_id, email, crm_id...)
+  std::string actor;
+  std::string reason;
+  std::string rep;
+};
+// `action`: create, list, preview, members, delete, add or remove.
+int RunSegment(const std::string& action, const SegmentArgs& args);
+// Creates or updates the segments and computed traits a YAML file declares.
+int RunApply(const std::string& server, const std::string& file);
 // Conversion paths built from the store in config.data (read-only, beside a server).
 Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
                                             analytics::PathBuildSummary* summary = nullptr);

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
 #include "cli/cli.h"
 
@@ -179,6 +180,70 @@ int main(int argc, char** argv) {
   report_paths->add_option("--until", path_args.until, "only events before this time");
   report_paths->add_option("--format", path_args.format, "table|csv|json")->capture_default_str();
 
+  // segment and apply are clients of a running server (like kubectl), not of the store.
+  unisono::cli::SegmentArgs segment_args;
+  std::string segment_action;
+  auto* segment = app.add_subcommand("segment", "manage a running server's segments");
+  segment->require_subcommand(1);
+  // One --server variable per command, for the reason the configs are copied above.
+  std::map<std::string, std::string> segment_servers;
+  auto add_segment_command = [&](const char* name, const char* help) {
+    auto* sub = segment->add_subcommand(name, help);
+    std::string& server = segment_servers[name] = unisono::cli::kDefaultServer;
+    sub->add_option("--server", server, "URL of a running unisono server")
+        ->envname("UNISONO_SERVER")
+        ->capture_default_str();
+    sub->callback([&segment_action, name] { segment_action = name; });
+    return sub;
+  };
+  auto* segment_create = add_segment_command("create", "create a segment; prints its members");
+  segment_create->add_option("name", segment_args.segment, "segment name")->required();
+  segment_create->add_option("--definition", segment_args.definition,
+                             "the condition, e.g. 'trait(specialty) = \"cardiology\"'");
+  segment_create->add_option("--description", segment_args.description, "what it is for");
+  segment_create->add_flag("--manual", segment_args.manual,
+                           "a hand-kept list (segment add/remove) instead of a rule");
+  segment_create->add_option("--owner-rep", segment_args.owner_rep,
+                             "manual lists: the rep who keeps it (may add own customers only)");
+  auto* segment_list = add_segment_command("list", "list segments with their member counts");
+  segment_list->add_option("--format", segment_args.format, "table|csv|json")
+      ->capture_default_str();
+  auto* segment_preview =
+      add_segment_command("preview", "count the profiles a definition matches, saving nothing");
+  segment_preview->add_option("--definition", segment_args.definition, "the condition")->required();
+  segment_preview->add_option("--sample", segment_args.sample, "profile ids to show (1-1000)")
+      ->capture_default_str();
+  segment_preview->add_option("--format", segment_args.format, "table|csv|json")
+      ->capture_default_str();
+  auto* segment_members = add_segment_command("members", "list a segment's profile ids");
+  segment_members->add_option("segment", segment_args.segment, "segment id or name")->required();
+  segment_members->add_option("--limit", segment_args.limit, "at most this many (default: all)");
+  segment_members->add_option("--format", segment_args.format, "table|csv|json")
+      ->capture_default_str();
+  auto* segment_delete = add_segment_command("delete", "delete a segment");
+  segment_delete->add_option("segment", segment_args.segment, "segment id or name")->required();
+  for (const char* action : {"add", "remove"}) {
+    auto* sub = add_segment_command(action, std::string(action) == "add"
+                                                ? "add profiles to a manual list"
+                                                : "remove profiles from a manual list");
+    sub->add_option("segment", segment_args.segment, "segment id or name")->required();
+    sub->add_option("--profile", segment_args.profiles, "profile id (p_42), repeatable");
+    sub->add_option("--file", segment_args.file,
+                    "CSV with one column: profile_id, or an identifier such as email or crm_id");
+    sub->add_option("--actor", segment_args.actor, "who makes the change (audit trail)")
+        ->required();
+    sub->add_option("--reason", segment_args.reason, "why (audit trail)");
+    sub->add_option("--rep", segment_args.rep, "acting rep: may add own customers only");
+  }
+
+  auto* apply = app.add_subcommand(
+      "apply", "create or update the segments and computed traits a YAML file declares");
+  std::string apply_server = unisono::cli::kDefaultServer, apply_file;
+  apply->add_option("-f,--file", apply_file, "YAML file (see examples/segments.yaml)")->required();
+  apply->add_option("--server", apply_server, "URL of a running unisono server")
+      ->envname("UNISONO_SERVER")
+      ->capture_default_str();
+
   auto* version = app.add_subcommand("version", "print the version");
 
   auto known = [&](const std::string& name) {
@@ -189,8 +254,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
     std::cerr << "unisono: unknown command '" << argv[1]
-              << "'; the commands are serve, import, profile, demo, report, attribution and "
-                 "version (see --help)\n";
+              << "'; the commands are serve, import, profile, demo, report, attribution, "
+                 "segment, apply and version (see --help)\n";
     return 2;
   }
   CLI11_PARSE(app, argc, argv);
@@ -215,6 +280,11 @@ int main(int argc, char** argv) {
     return unisono::cli::RunAttribution(attribution_config, attribution_paths, paths_file, model,
                                         order, format, against_demo_truth);
   }
+  if (segment->parsed()) {
+    segment_args.server = segment_servers[segment_action];
+    return unisono::cli::RunSegment(segment_action, segment_args);
+  }
+  if (apply->parsed()) return unisono::cli::RunApply(apply_server, apply_file);
   if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);
   return 0;
 }

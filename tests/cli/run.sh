@@ -4,6 +4,7 @@
 # and the precedence flags > environment > config file.
 set -euo pipefail
 BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/unisono-cli.XXXXXX")"
 SERVER_PID=""
 cleanup() {
@@ -49,7 +50,7 @@ post() {  # post KEY PATH BODY -> prints "STATUS BODY"
 
 # --- help and version
 check "version prints the version" contains "$("$BIN" version)" "unisono 0."
-for sub in serve import profile demo version; do
+for sub in serve import profile demo segment apply version; do
   check "$sub --help explains itself" contains "$("$BIN" "$sub" --help)" "Usage"
 done
 out=$("$BIN" frobnicate 2>&1 || true)
@@ -214,6 +215,87 @@ check "scores are a correlation and a share error" node -e '
   }' "$scores"
 out=$("$BIN" attribution --data "$WORK/data" --against-demo-truth 2>&1 || true)
 check "a store without a demo population has no truth to compare with" contains "$out" "no demo population"
+
+# --- segments through a running server: segment create|list|preview|members|add|delete, apply
+"$BIN" demo --profiles 40 --seed 7 --data "$WORK/segments" >/dev/null
+start_server "$WORK/segments"
+export UNISONO_SERVER="http://127.0.0.1:$PORT"
+out=$("$BIN" segment create "Low potential" --definition 'trait( potential )="low"' \
+  --description "many, small")
+check "segment create prints the id" contains "$out" "^id *seg_"
+check "segment create prints the canonical definition" contains "$out" \
+  '^definition *trait(potential) = "low"$'
+members=$(sed -n 's/^members *\([0-9,]*\)$/\1/p' <<<"$out" | tr -d ,)
+check "segment create prints its members" test "${members:-0}" -gt 0
+out=$("$BIN" segment list)
+check "segment list shows it in a table" contains "$out" "seg_1 *Low potential *rule *1 *$members"
+out=$("$BIN" segment list --format csv --server "$UNISONO_SERVER")
+check "segment list --format csv has the documented header" \
+  test "$(head -1 <<<"$out")" = "id,name,kind,version,members,definition"
+out=$("$BIN" segment preview --definition 'trait(potential) = "low"' --sample 3)
+check "segment preview prints the count" contains "$out" "^$members of 40 profiles match"
+check "segment preview prints sample ids" contains "$out" "^sample *p_[0-9]* p_[0-9]* p_[0-9]*$"
+out=$("$BIN" segment members "Low potential")
+check "segment members by name prints ids" contains "$out" "^p_[0-9]"
+check "segment members counts them" contains "$out" "($members of $members members)"
+out=$("$BIN" segment members seg_1 --format csv)
+check "segment members --format csv is a profile_id column" \
+  test "$(head -1 <<<"$out"),$(tail -n +2 <<<"$out" | grep -c '^p_[0-9]*$')" = "profile_id,$members"
+out=$("$BIN" segment members seg_1 --limit 2 --format csv)
+check "segment members --limit stops there" test "$(tail -n +2 <<<"$out" | wc -l)" = 2
+rc=0; out=$("$BIN" segment create Broken --definition 'trait(potential) >= and' 2>&1) || rc=$?
+check "a bad definition prints the column and exits non-zero" \
+  test "$rc" != 0 -a -n "$(grep 'unisono segment: column 21: .*(field definition)' <<<"$out")"
+"$BIN" segment create "Met at congress" --manual >/dev/null
+out=$("$BIN" segment add "Met at congress" --profile p_1 --profile p_2 --actor ana --reason congress)
+check "segment add puts profiles on a manual list" contains "$out" "added 2 .*it has 2 members"
+out=$("$BIN" segment remove "Met at congress" --profile p_2 --profile p_3 --actor ana)
+check "segment remove takes them off" contains "$out" "removed 1 .*it has 1 members"
+out=$("$BIN" segment delete "Met at congress")
+check "segment delete by name" contains "$out" "deleted segment"
+rc=0; out=$("$BIN" segment members "Met at congress" 2>&1) || rc=$?
+check "a deleted segment is gone" test "$rc" = 1 -a -n "$(grep "no segment 'Met at congress'" <<<"$out")"
+
+cat >"$WORK/segments.yaml" <<'YAML'
+computed_traits:
+  - name: orders_90d
+    description: orders in the last 90 days
+    definition: count(track "Order Completed" within 90d)
+segments:
+  - name: High potential
+    description: first call list
+    definition: trait(potential) = "high"
+  - name: High potential, no recent order
+    definition:
+      and:
+        - {segment: High potential}
+        - {computed: orders_90d, op: "=", value: 0}
+YAML
+out=$("$BIN" apply -f "$WORK/segments.yaml")
+check "apply creates the computed trait and both segments" \
+  test "$(grep -c ' created' <<<"$out")" = 3
+check "apply applies computed traits first" contains "$(head -1 <<<"$out")" "computed trait orders_90d created"
+out=$("$BIN" apply -f "$WORK/segments.yaml")
+check "a second apply changes nothing" test "$(grep -c ' unchanged' <<<"$out")" = 3
+check "apply is idempotent by name" test "$("$BIN" segment list --format csv | grep -c '^seg_')" = 3
+sed -i 's/first call list/the first call list/' "$WORK/segments.yaml"
+out=$("$BIN" apply -f "$WORK/segments.yaml")
+check "an edited item is updated" contains "$out" 'segment "High potential" updated'
+rc=0; "$BIN" apply -f "$ROOT/examples/segments.yaml" >"$WORK/apply.out" || rc=$?
+check "the example file applies" test "$rc" = 0
+printf 'segments:\n  - name: X\n    definition: trait(a) = 1\n    colour: blue\n' >"$WORK/bad.yaml"
+rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
+check "apply names an unknown key with file:line" \
+  test "$rc" != 0 -a -n "$(grep "bad.yaml:4: unknown key 'colour'" <<<"$out")"
+printf 'segments:\n  - name: Y\n    definition: "trait(a) >= and"\n' >"$WORK/bad.yaml"
+rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
+check "apply reports a bad definition with its column" \
+  test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: segment "Y": column 13' <<<"$out")"
+stop_server
+rc=0; out=$("$BIN" segment list 2>&1) || rc=$?
+check "no server: a clear message and non-zero exit" \
+  test "$rc" != 0 -a -n "$(grep "no server answers at $UNISONO_SERVER.*unisono serve.*--server" <<<"$out")"
+unset UNISONO_SERVER
 
 echo "$pass passed, $fail failed"
 (( fail == 0 ))

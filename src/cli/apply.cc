@@ -1,0 +1,369 @@
+// `unisono apply -f FILE.yaml`: makes a running server's segments and computed traits
+// match a file — created when missing, updated when different, left alone when equal.
+// The whole file is read and checked before anything is sent.
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "cli/cli.h"
+#include "cli/http_client.h"
+#include "segment/segment.h"
+
+namespace unisono::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+struct TraitItem {
+  std::string where;  // "file:line"
+  std::string name;
+  std::string definition;
+  std::string description;
+};
+
+struct SegmentItem {
+  std::string where;
+  std::string name;
+  std::string description;
+  std::string kind;  // empty: rule when created, as it is when updated
+  std::string owner_rep;
+  std::optional<json::value> definition;  // a string (text form) or an object (JSON form)
+};
+
+struct ApplyFile {
+  std::vector<TraitItem> traits;
+  std::vector<SegmentItem> segments;
+};
+
+std::string Where(const std::string& file, const YAML::Node& node) {
+  return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+// YAML scalars are untyped: plain ones that read as a boolean, null or number become
+// that; quoted ones stay strings.
+json::value YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      json::array out;
+      for (const auto& item : node) out.push_back(YamlToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json::object out;
+      for (const auto& kv : node) out[kv.first.Scalar()] = YamlToJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar:
+      break;
+    default:
+      return nullptr;
+  }
+  const std::string& s = node.Scalar();
+  if (node.Tag() == "!") return json::value(s);  // quoted
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s == "null" || s == "Null" || s == "NULL" || s == "~") return nullptr;
+  const char* end = s.data() + s.size();
+  int64_t i = 0;
+  if (auto r = std::from_chars(s.data(), end, i); r.ec == std::errc() && r.ptr == end) return i;
+  double d = 0;
+  if (auto r = std::from_chars(s.data(), end, d); r.ec == std::errc() && r.ptr == end) return d;
+  return json::value(s);
+}
+
+// The string at `key` ("" when absent or null); an error when it is a list or mapping.
+Result<std::string> StringAt(const std::string& file, const YAML::Node& map, const char* key) {
+  YAML::Node v = map[key];
+  if (!v || v.IsNull()) return std::string();
+  if (!v.IsScalar()) {
+    return Status::InvalidArgument(Where(file, v) + ": '" + key + "' must be a string");
+  }
+  return v.Scalar();
+}
+
+Status CheckKeys(const std::string& file, const YAML::Node& item, const char* what,
+                 std::initializer_list<const char*> keys) {
+  if (!item.IsMap()) {
+    return Status::InvalidArgument(Where(file, item) + ": each " + what +
+                                   " is a mapping with a name and a definition");
+  }
+  for (const auto& kv : item) {
+    const std::string& key = kv.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    std::string known;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      known += i == 0 ? "" : i + 1 == keys.size() ? " and " : ", ";
+      known += keys.begin()[i];
+    }
+    return Status::InvalidArgument(Where(file, kv.first) + ": unknown key '" + key + "' in a " +
+                                   what + "; a " + what + " has " + known);
+  }
+  return Status::Ok();
+}
+
+Status ReadTrait(const std::string& file, const YAML::Node& item, ApplyFile& out) {
+  if (Status s = CheckKeys(file, item, "computed trait", {"name", "definition", "description"});
+      !s.ok()) {
+    return s;
+  }
+  TraitItem t;
+  t.where = Where(file, item);
+  for (auto [key, field] : {std::pair{"name", &t.name}, std::pair{"definition", &t.definition},
+                            std::pair{"description", &t.description}}) {
+    auto v = StringAt(file, item, key);
+    if (!v.ok()) return v.status();
+    *field = Trim(*v);
+  }
+  if (t.name.empty() || t.definition.empty()) {
+    return Status::InvalidArgument(t.where + ": a computed trait needs a name and a definition");
+  }
+  out.traits.push_back(std::move(t));
+  return Status::Ok();
+}
+
+Status ReadSegment(const std::string& file, const YAML::Node& item, ApplyFile& out) {
+  if (Status s = CheckKeys(file, item, "segment",
+                           {"name", "definition", "description", "kind", "owner_rep"});
+      !s.ok()) {
+    return s;
+  }
+  SegmentItem seg;
+  seg.where = Where(file, item);
+  for (auto [key, field] :
+       {std::pair{"name", &seg.name}, std::pair{"description", &seg.description},
+        std::pair{"kind", &seg.kind}, std::pair{"owner_rep", &seg.owner_rep}}) {
+    auto v = StringAt(file, item, key);
+    if (!v.ok()) return v.status();
+    *field = Trim(*v);
+  }
+  if (seg.name.empty()) return Status::InvalidArgument(seg.where + ": a segment needs a name");
+  if (YAML::Node d = item["definition"]; d && !d.IsNull()) {
+    if (d.IsScalar()) {
+      seg.definition = json::value(d.Scalar());
+    } else if (d.IsMap()) {
+      seg.definition = YamlToJson(d);
+    } else {
+      return Status::InvalidArgument(Where(file, d) +
+                                     ": 'definition' is the text form (a string) or the JSON "
+                                     "form (a mapping)");
+    }
+  }
+  out.segments.push_back(std::move(seg));
+  return Status::Ok();
+}
+
+Status ReadList(const std::string& file, const YAML::Node& list, const char* key, ApplyFile& out) {
+  if (!list || list.IsNull()) return Status::Ok();
+  if (!list.IsSequence()) {
+    return Status::InvalidArgument(Where(file, list) + ": '" + key + "' is a list ('- name: ...')");
+  }
+  for (const auto& item : list) {
+    Status s =
+        std::string(key) == "segments" ? ReadSegment(file, item, out) : ReadTrait(file, item, out);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// Each document is a mapping with `segments:` and `computed_traits:` lists, or a bare
+// list of segments.
+Result<ApplyFile> ReadApplyFile(const std::string& file) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAllFromFile(file);
+  } catch (const YAML::BadFile&) {
+    return Status::InvalidArgument("cannot read " + file);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  ApplyFile out;
+  for (const auto& doc : documents) {
+    Status s;
+    if (doc.IsNull()) continue;
+    if (doc.IsSequence()) {
+      s = ReadList(file, doc, "segments", out);
+    } else if (doc.IsMap()) {
+      s = CheckKeys(file, doc, "file", {"segments", "computed_traits"});
+      if (s.ok()) s = ReadList(file, doc["computed_traits"], "computed_traits", out);
+      if (s.ok()) s = ReadList(file, doc["segments"], "segments", out);
+    } else {
+      s = Status::InvalidArgument(Where(file, doc) +
+                                  ": expected 'segments:' and 'computed_traits:' lists");
+    }
+    if (!s.ok()) return s;
+  }
+  std::map<std::string, std::string> seen;
+  for (const auto& seg : out.segments) {
+    if (auto [it, fresh] = seen.emplace("s" + seg.name, seg.where); !fresh) {
+      return Status::InvalidArgument(seg.where + ": segment '" + seg.name +
+                                     "' is already declared at " + it->second);
+    }
+  }
+  for (const auto& t : out.traits) {
+    if (auto [it, fresh] = seen.emplace("t" + t.name, t.where); !fresh) {
+      return Status::InvalidArgument(t.where + ": computed trait '" + t.name +
+                                     "' is already declared at " + it->second);
+    }
+  }
+  if (out.segments.empty() && out.traits.empty()) {
+    return Status::InvalidArgument(file + ": no segments or computed_traits to apply");
+  }
+  return out;
+}
+
+std::string Text(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string Detail(const json::object& s) {
+  const json::value* members = s.if_contains("members");
+  return " (" + Text(s, "id") + ", version " + json::serialize(s.at("version")) + ", " +
+         (members ? json::serialize(*members) : "0") + " members)";
+}
+
+// Computed traits are upserts: POSTed when missing or different.
+Result<std::string> ApplyTrait(HttpClient& http, const TraitItem& t,
+                               const std::map<std::string, json::object>& current) {
+  auto it = current.find(t.name);
+  const json::object* before = it == current.end() ? nullptr : &it->second;
+  auto same = [&](const json::object& o) {
+    return Text(o, "definition") == t.definition && Text(o, "description") == t.description;
+  };
+  if (before && same(*before)) return std::string("unchanged");
+  json::object body{{"name", t.name}, {"definition", t.definition}, {"description", t.description}};
+  auto saved = JsonBody(http.Post("/v1/computed-traits", json::serialize(body)));
+  if (!saved.ok()) return saved.status();
+  // The server stores the canonical text: equal to before means nothing changed.
+  if (!before) return std::string("created");
+  return std::string(Text(*before, "definition") == Text(saved->as_object(), "definition") &&
+                             Text(*before, "description") == t.description
+                         ? "unchanged"
+                         : "updated");
+}
+
+json::object SegmentBody(const SegmentItem& s) {
+  json::object body;
+  if (s.definition) body["definition"] = *s.definition;
+  if (!s.description.empty()) body["description"] = s.description;
+  if (!s.owner_rep.empty()) body["owner_rep"] = s.owner_rep;
+  return body;
+}
+
+// True when the file's definition reads to the same canonical text as the server's.
+bool SameDefinition(const SegmentItem& s, const json::object& current) {
+  if (!s.definition) return true;
+  auto checked = s.definition->is_string()
+                     ? CheckSegmentDefinition(std::string(s.definition->as_string()), "")
+                     : CheckSegmentDefinition("", json::serialize(*s.definition));
+  return checked.ok() && checked->text == Text(current, "definition");
+}
+
+// Created when no segment has its name, else PUT (when different) by id.
+Result<std::string> ApplySegment(HttpClient& http, const SegmentItem& s) {
+  auto found = http.Get("/v1/segments/" + UrlEscape(s.name));
+  if (!found.ok()) return found.status();
+  if (found->status == 404) {
+    json::object body = SegmentBody(s);
+    body["name"] = s.name;
+    if (!s.kind.empty()) body["kind"] = s.kind;
+    auto created = JsonBody(http.Post("/v1/segments", json::serialize(body)));
+    if (!created.ok()) return created.status();
+    return "created" + Detail(created->as_object());
+  }
+  auto current = JsonBody(found);
+  if (!current.ok()) return current.status();
+  const json::object& before = current->as_object();
+  if (!s.kind.empty() && s.kind != Text(before, "kind")) {
+    return Status::InvalidArgument("it is a " + Text(before, "kind") +
+                                   " segment on the server and its kind cannot change; delete "
+                                   "it first to recreate it as " +
+                                   s.kind)
+        .WithField("kind");
+  }
+  auto same_meta = [&](const json::object& o) {
+    return (s.description.empty() || s.description == Text(o, "description")) &&
+           (s.owner_rep.empty() || s.owner_rep == Text(o, "owner_rep"));
+  };
+  if (same_meta(before) && SameDefinition(s, before)) return "unchanged" + Detail(before);
+  auto updated = JsonBody(
+      http.Put("/v1/segments/" + UrlEscape(Text(before, "id")), json::serialize(SegmentBody(s))));
+  if (!updated.ok()) return updated.status();
+  const json::object& after = updated->as_object();
+  // The version moves only when the canonical definition does (segment("Name") is
+  // stored by id, which the local check above cannot know).
+  bool same = after.at("version") == before.at("version") && same_meta(before);
+  return (same ? "unchanged" : "updated") + Detail(after);
+}
+
+int Report(const std::string& where, const std::string& what, const Status& s) {
+  std::cerr << "unisono apply: " << where << ": " << what << ": " << Describe(s) << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunApply(const std::string& server, const std::string& file) {
+  auto applied = ReadApplyFile(file);
+  if (!applied.ok()) {
+    std::cerr << "unisono apply: " << applied.status().message() << "\n";
+    return 2;
+  }
+  HttpClient http(server);
+  int rc = 0;
+  try {
+    // Computed traits first: segments may compare them.
+    if (!applied->traits.empty()) {
+      auto list = JsonBody(http.Get("/v1/computed-traits"));
+      if (!list.ok()) return Report(server, "computed traits", list.status());
+      std::map<std::string, json::object> current;
+      for (const auto& item : list->as_object().at("items").as_array()) {
+        current[Text(item.as_object(), "name")] = item.as_object();
+      }
+      for (const auto& t : applied->traits) {
+        auto outcome = ApplyTrait(http, t, current);
+        if (!outcome.ok() && outcome.status().code() == StatusCode::kUnavailable) {
+          return Report(t.where, "computed trait " + t.name, outcome.status());
+        }
+        if (!outcome.ok()) rc = Report(t.where, "computed trait " + t.name, outcome.status());
+        if (outcome.ok()) std::cout << "computed trait " << t.name << " " << *outcome << "\n";
+      }
+    }
+    // A segment may name another declared later: what fails for a missing segment is
+    // tried again while each round applies something.
+    std::vector<const SegmentItem*> pending;
+    for (const auto& s : applied->segments) pending.push_back(&s);
+    while (!pending.empty()) {
+      std::vector<std::pair<const SegmentItem*, Status>> failed;
+      for (const SegmentItem* s : pending) {
+        auto outcome = ApplySegment(http, *s);
+        if (!outcome.ok() && outcome.status().code() == StatusCode::kUnavailable) {
+          return Report(s->where, "segment \"" + s->name + "\"", outcome.status());
+        }
+        if (outcome.ok()) std::cout << "segment \"" << s->name << "\" " << *outcome << "\n";
+        if (!outcome.ok()) failed.emplace_back(s, outcome.status());
+      }
+      bool retry = !failed.empty() && failed.size() < pending.size();
+      pending.clear();
+      for (auto& [s, status] : failed) {
+        if (retry && status.code() == StatusCode::kNotFound) {
+          pending.push_back(s);
+        } else {
+          rc = Report(s->where, "segment \"" + s->name + "\"", status);
+        }
+      }
+    }
+  } catch (const std::exception& e) {  // boost::json's at()/as_*() on an unexpected answer
+    return Report(server, "apply",
+                  Status::Unavailable(std::string("the answer is not what a unisono server "
+                                                  "sends (") +
+                                      e.what() + ")"));
+  }
+  return rc;
+}
+
+}  // namespace unisono::cli
