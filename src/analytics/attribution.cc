@@ -11,7 +11,7 @@ namespace internal {
 std::vector<std::pair<std::string, ModelFn>> ModelRegistry() {
   return {{"first", FirstTouch},     {"last", LastTouch},         {"linear", Linear},
           {"time_decay", TimeDecay}, {"position", PositionBased}, {"markov", Markov},
-          {"shapley", Shapley}};
+          {"shapley", Shapley},      {"data_driven", DataDriven}};
 }
 
 Credits SplitByWeights(const IndexedPaths& paths, const TouchWeights& weights) {

@@ -56,7 +56,8 @@ Result<DemoOptions> StoredDemoOptions(const Config& config) {
 
 // Each model against the demo's counterfactual truth (docs/demo-data.md).
 int CompareModelsWithDemoTruth(const Config& config, const analytics::PathTable& table,
-                               const std::vector<std::string>& models, int order, Format format) {
+                               const std::vector<std::string>& models, int order, Format format,
+                               bool from_store) {
   auto demo = StoredDemoOptions(config);
   if (!demo.ok()) return BadInput(demo.status().message());
   auto truth = DemoIncrementalConversions(*demo);
@@ -73,6 +74,19 @@ int CompareModelsWithDemoTruth(const Config& config, const analytics::PathTable&
     auto score = analytics::CompareWithTruth(true_conversions, *rows);
     if (!score.ok()) return BadInput(score.status().message());
     out.Add({name, Fixed(score->rank_correlation, 3), Fixed(score->share_error, 3)});
+  }
+  if (from_store) {
+    // The data-driven model is meant for the event log: fitted on profile-weeks there.
+    IncrementalArgs args;
+    args.bootstrap = 0;
+    auto report = DataDrivenFromStore(config, args);
+    if (!report.ok()) return BadInput(report.status().message());
+    std::vector<analytics::ChannelAttribution> incremental;
+    for (const auto& c : report->channels) incremental.push_back({c.channel, c.incremental, 0});
+    auto score = analytics::CompareWithTruth(true_conversions, incremental);
+    if (!score.ok()) return BadInput(score.status().message());
+    out.Add({"data_driven (event log)", Fixed(score->rank_correlation, 3),
+             Fixed(score->share_error, 3)});
   }
   std::cout << out.Render(format);
   return 0;
@@ -97,7 +111,7 @@ int RunAttribution(const Config& config, const PathReportArgs& store_paths,
   }
 
   if (against_demo_truth)
-    return CompareModelsWithDemoTruth(config, *table, *models, order, *format);
+    return CompareModelsWithDemoTruth(config, *table, *models, order, *format, paths_file.empty());
   const bool machine = *format != Format::kTable;
   const int decimals = machine ? 6 : 2;
   const double total = analytics::TotalConversions(*table);

@@ -96,6 +96,26 @@ struct PathReportArgs {
 };
 int RunReportPaths(const Config& config, const PathReportArgs& args);
 
+// `unisono report incremental`: the data-driven model over the event log.
+struct IncrementalArgs {
+  std::vector<std::string> conversions;  // empty: the defaults
+  std::string period = "7d";
+  std::string exposure_window = "28d";
+  std::vector<std::string> controls;  // empty: specialty, potential
+  bool no_controls = false;
+  int bootstrap = 50;
+  int count_cap = 3;
+  double l2 = 1.0;
+  bool interactions = false;
+  std::string since;
+  std::string until;
+  bool against_demo_truth = false;
+  std::string format = "table";
+};
+int RunReportIncremental(const Config& config, const IncrementalArgs& args);
+Result<analytics::DataDrivenReport> DataDrivenFromStore(const Config& config,
+                                                        const IncrementalArgs& args);
+
 // `unisono segment ...` and `unisono apply`: clients of a running server's /v1/segments
 // and /v1/computed-traits (like kubectl), not of the store.
 inline constexpr const char* kDefaultServer = "http://127.0.0.1:8080";
@@ -119,6 +139,11 @@ struct SegmentArgs {
 int RunSegment(const std::string& action, const SegmentArgs& args);
 // Creates or updates the segments and computed traits a YAML file declares.
 int RunApply(const std::string& server, const std::string& file);
+// The path options `args` describe (the catalog from config.channels for inbound).
+Result<analytics::PathOptions> PathOptionsFromArgs(const Config& config,
+                                                   const PathReportArgs& args);
+// The store in config.data, read-only and shared: reports run beside a server.
+Result<std::unique_ptr<Store>> OpenReportStore(const Config& config);
 // Conversion paths built from the store in config.data (read-only, beside a server).
 Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
                                             analytics::PathBuildSummary* summary = nullptr);

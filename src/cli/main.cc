@@ -180,6 +180,40 @@ int main(int argc, char** argv) {
   report_paths->add_option("--until", path_args.until, "only events before this time");
   report_paths->add_option("--format", path_args.format, "table|csv|json")->capture_default_str();
 
+  auto* report_incremental = report->add_subcommand(
+      "incremental", "the data-driven model: what each channel adds, with a bootstrap interval");
+  Config incremental_config = config;
+  AddCommonOptions(*report_incremental, incremental_config, config_path);
+  unisono::cli::IncrementalArgs incremental_args;
+  report_incremental->add_option("--conversion", incremental_args.conversions,
+                                 "conversion event name, repeatable");
+  report_incremental
+      ->add_option("--period", incremental_args.period, "one row per profile and period")
+      ->capture_default_str();
+  report_incremental
+      ->add_option("--exposure-window", incremental_args.exposure_window,
+                   "touches this long before a period count as its exposure")
+      ->capture_default_str();
+  report_incremental->add_option("--control", incremental_args.controls,
+                                 "trait held constant, repeatable (default: specialty, potential)");
+  report_incremental->add_flag("--no-controls", incremental_args.no_controls, "no trait controls");
+  report_incremental
+      ->add_option("--bootstrap", incremental_args.bootstrap, "resamples for the 95% interval")
+      ->capture_default_str();
+  report_incremental
+      ->add_option("--cap", incremental_args.count_cap, "touches per channel counted at most")
+      ->capture_default_str();
+  report_incremental->add_option("--l2", incremental_args.l2, "ridge penalty")
+      ->capture_default_str();
+  report_incremental->add_flag("--interactions", incremental_args.interactions,
+                               "pairwise channel interactions");
+  report_incremental->add_option("--since", incremental_args.since, "only events from this time");
+  report_incremental->add_option("--until", incremental_args.until, "only events before this time");
+  report_incremental->add_flag("--against-demo-truth", incremental_args.against_demo_truth,
+                               "compare with the demo population's true incremental conversions");
+  report_incremental->add_option("--format", incremental_args.format, "table|csv|json")
+      ->capture_default_str();
+
   // segment and apply are clients of a running server (like kubectl), not of the store.
   unisono::cli::SegmentArgs segment_args;
   std::string segment_action;
@@ -276,6 +310,9 @@ int main(int argc, char** argv) {
                                     channel);
   }
   if (report_paths->parsed()) return unisono::cli::RunReportPaths(report_config, path_args);
+  if (report_incremental->parsed()) {
+    return unisono::cli::RunReportIncremental(incremental_config, incremental_args);
+  }
   if (attribution->parsed()) {
     return unisono::cli::RunAttribution(attribution_config, attribution_paths, paths_file, model,
                                         order, format, against_demo_truth);

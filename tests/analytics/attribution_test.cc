@@ -104,7 +104,7 @@ TEST(Attribution, ModelNamesParse) {
   auto all = ParseModelNames("all");
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, (std::vector<std::string>{"first", "last", "linear", "time_decay", "position",
-                                            "markov", "shapley"}));
+                                            "markov", "shapley", "data_driven"}));
   auto two = ParseModelNames("Markov, first");
   ASSERT_TRUE(two.ok());
   EXPECT_EQ(*two, (std::vector<std::string>{"markov", "first"}));

@@ -185,7 +185,7 @@ out=$("$BIN" attribution --paths "$WORK/paths.csv" --model markov --format csv)
 check "markov attribution prints hand-computed rows" contains "$out" "^markov,a,0.666667,10.000000$"
 check "attribution csv has the documented header" test "$(head -1 <<<"$out")" = "model,channel,conversions,value"
 out=$("$BIN" attribution --paths "$WORK/paths.csv" --format csv)
-check "--model all prints one row per model and channel" test "$(tail -n +2 <<<"$out" | wc -l)" = 21
+check "--model all prints one row per model and channel" test "$(tail -n +2 <<<"$out" | wc -l)" = 24
 printf 'path,total_conversions,total_conversion_value,total_null\na > b,1,1,0\na,-3,0,1\n' >"$WORK/bad-paths.csv"
 rc=0; out=$("$BIN" attribution --paths "$WORK/bad-paths.csv" 2>&1) || rc=$?
 check "a bad path file names the line and exits 2" test "$rc" = 2 -a -n "$(grep 'line 3: total_conversions is negative' <<<"$out")"
@@ -207,7 +207,12 @@ check "the store's paths feed attribution" contains "$out" "last,rep_visit,"
 direct=$("$BIN" attribution --data "$WORK/demo1" --model last --format csv)
 check "attribution on the store equals attribution on its path file" test "$direct" = "$out"
 scores=$("$BIN" attribution --data "$WORK/demo1" --against-demo-truth --format csv)
-check "every model is scored against the demo truth" test "$(tail -n +2 <<<"$scores" | wc -l)" = 7
+check "every model is scored against the demo truth" test "$(tail -n +2 <<<"$scores" | wc -l)" = 9
+out=$("$BIN" report incremental --data "$WORK/demo1" --bootstrap 3 --format csv)
+check "report incremental has the documented header" test "$(head -1 <<<"$out")" = "channel,weight,incremental,low_95,high_95,attributed,attributed_value"
+check "report incremental credits rep visits" contains "$out" "^rep_visit,0\.[0-9]"
+out=$("$BIN" report incremental --data "$WORK/demo1" --period 0d 2>&1 || true)
+check "a zero period is refused" contains "$out" "must be positive"
 check "scores are a correlation and a share error" node -e '
   const rows = process.argv[1].trim().split("\n").slice(1).map((l) => l.split(","));
   for (const [, rho, err] of rows) {

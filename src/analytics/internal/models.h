@@ -50,6 +50,7 @@ Result<Credits> TimeDecay(const IndexedPaths& paths, const ModelSpec& spec);
 Result<Credits> PositionBased(const IndexedPaths& paths, const ModelSpec& spec);
 Result<Credits> Markov(const IndexedPaths& paths, const ModelSpec& spec);
 Result<Credits> Shapley(const IndexedPaths& paths, const ModelSpec& spec);
+Result<Credits> DataDriven(const IndexedPaths& paths, const ModelSpec& spec);
 
 // The Markov chain's removal effect per channel id and P(conversion) from start.
 struct RemovalEffects {
