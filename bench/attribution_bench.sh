@@ -33,7 +33,8 @@ echo "== $N paths, $(du -h "$WORK/paths.csv" | cut -f1), $(nproc) cores, $(grep 
 
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 printf '%-18s %10s %12s\n' model seconds peak_MiB
-for spec in first last linear time_decay position shapley "markov 1" "markov 2" "markov 3" "markov 4"; do
+IFS=, read -r -a specs <<<"${MODELS:-first,last,linear,time_decay,position,shapley,markov 1,markov 2,markov 3,markov 4,data_driven}"
+for spec in "${specs[@]}"; do
   read -r model order <<<"$spec"
   : >"$WORK/t"
   : >"$WORK/m"

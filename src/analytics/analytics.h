@@ -140,17 +140,16 @@ struct IncrementalChannel {
 
 struct DataDrivenReport {
   std::vector<IncrementalChannel> channels;  // by channel name
-  double baseline_probability = 0;           // P(conversion) with no exposure at all
+  double baseline_probability = 0;          // P(conversion) with no exposure at all
   double log_likelihood = 0;
   int iterations = 0;
-  int64_t rows = 0;         // distinct exposure patterns fitted
-  double observations = 0;  // journeys (path file) or profile-periods (event log)
+  int64_t rows = 0;             // distinct exposure patterns fitted
+  double observations = 0;      // journeys (path file) or profile-periods (event log)
   double conversions = 0;
   double baseline_conversions = 0;  // conversions with no exposure at all: not attributed
 };
 
-Result<DataDrivenReport> AnalyseDataDriven(const PathTable& table,
-                                           const DataDrivenOptions& options);
+Result<DataDrivenReport> AnalyseDataDriven(const PathTable& table, const DataDrivenOptions& options);
 
 // The same model fitted on the event log as a discrete-time panel, which is what it is
 // meant for: one row per profile and period (a week by default), its exposure the
@@ -165,8 +164,8 @@ struct ExposureOptions {
   std::vector<std::string> controls = {"specialty", "potential"};
   // The customer's own responses are outcomes of contacts, not contacts: they are left
   // out of the exposure so an open does not take the credit of the e-mail it answers.
-  std::vector<std::string> response_events = {"Email Opened",   "Email Clicked", "Link Clicked",
-                                              "Content Shared", "Signed In",     "Unsubscribed"};
+  std::vector<std::string> response_events = {"Email Opened", "Email Clicked", "Link Clicked",
+                                              "Content Shared", "Signed In", "Unsubscribed"};
   std::vector<std::string> excluded_channels;
   std::optional<Timestamp> since;
   std::optional<Timestamp> until;
@@ -200,4 +199,340 @@ struct TruthComparison {
 // `attribution` counts as 0. Fails with fewer than two truth channels.
 Result<TruthComparison> CompareWithTruth(const std::vector<std::pair<std::string, double>>& truth,
                                          const std::vector<ChannelAttribution>& attribution);
+
+// Journey analytics: the journeys BuildPaths cuts, kept whole (times, stages, value), and
+// the reports over them: transitions (matrix and Sankey), leak points, the stage funnel,
+// time to conversion, path lengths, top converting paths and the most valuable
+// customers. Definitions: docs/attribution.md, "Journey analytics".
+
+// One touch of a journey. With collapse_repeats, a run of equal labels is one touch
+// spanning first_at..last_at (the lookback keeps it when last_at is inside).
+struct JourneyTouch {
+  std::string label;  // as PathGranularity labels it
+  std::string stage;  // the first contact's stage property ("" when it has none)
+  Timestamp first_at{};
+  Timestamp last_at{};
+};
+
+// A profile's touches before one conversion (within the lookback), or after its last
+// conversion (a null journey). A conversion with no touch in its lookback is a
+// converting journey with no touches: BuildPaths and the path reports leave it out,
+// customer value counts it.
+struct Journey {
+  int64_t profile_id = 0;
+  std::string user_id;  // the latest user_id seen on the profile's events so far
+  std::vector<JourneyTouch> touches;
+  bool converted = false;
+  double value = 0;  // conversion value (value_minor / 100); 0 for a null journey
+  Timestamp end{};   // the conversion's time; a null journey's last touch (last_at)
+};
+
+// Calls `fn` for every journey, profile by profile in time order, with the same cuts as
+// BuildPaths (which is built on it). `summary` counts as BuildPaths does.
+Status ForEachJourney(Store& store, const PathOptions& options,
+                      const std::function<void(const Journey&)>& fn,
+                      PathBuildSummary* summary = nullptr);
+
+// Transitions between consecutive touches of journeys with touches, plus "(start)" ->
+// first touch and last touch -> "(conversion)" / "(null)". The Sankey draws each journey
+// once: its first `steps` touches as nodes "1:email", "2:rep_visit", ..., then its
+// outcome; with top_paths > 0 only the journeys on the top_paths most frequent (cut)
+// node sequences are drawn.
+struct SankeyOptions {
+  int steps = 5;      // 1..20
+  int top_paths = 0;  // 0: every journey
+};
+
+struct TransitionCount {
+  std::string from;
+  std::string to;
+  int64_t count = 0;       // transitions (a journey may repeat one)
+  double probability = 0;  // count / every transition out of `from`
+};
+
+struct SankeyNode {
+  std::string id;    // "2:email", or "(conversion)", "(null)"
+  std::string name;  // "email"
+  int step = 0;      // 1..steps; steps + 1 for the outcomes
+};
+
+struct SankeyLink {
+  std::string source;
+  std::string target;
+  int64_t value = 0;  // journeys
+};
+
+struct TransitionReport {
+  std::vector<std::string> states;           // "(start)", labels by name, "(conversion)", "(null)"
+  std::vector<TransitionCount> transitions;  // by from, then to, in `states` order
+  std::vector<SankeyNode> nodes;             // by step, then name
+  std::vector<SankeyLink> links;             // by source, then target, in node order
+  int64_t journeys = 0;                      // with touches
+  int64_t conversions = 0;
+  int64_t nulls = 0;
+  int64_t drawn = 0;      // journeys in the Sankey
+  int64_t truncated = 0;  // drawn journeys with more than `steps` touches
+};
+
+Result<TransitionReport> BuildTransitions(Store& store, const PathOptions& options,
+                                          const SankeyOptions& sankey,
+                                          PathBuildSummary* summary = nullptr);
+
+// Leak points. For an ordered switch A -> B (A != B, consecutive touches):
+//   switched       journeys with A, B consecutive somewhere;
+//   leaked         of those, null journeys whose last two touches are A, B;
+//   converted_after  converting journeys whose last two touches are A, B;
+//   leak_rate      leaked / switched;
+//   conversion_rate  converted_after / switched (converted right after the switch);
+//   stayed         journeys with A, A consecutive somewhere (stayed on A);
+//   stayed_leaked  null journeys whose last two touches are A, A;
+//   stay_leak_rate stayed_leaked / stayed (none when stayed = 0);
+//   excess         leak_rate - stay_leak_rate.
+enum class LeakOrder { kLeaked, kRate };
+struct LeakOptions {
+  int64_t min_switched = 1;              // rows with fewer switching journeys are left out
+  LeakOrder order = LeakOrder::kLeaked;  // most leaked first, or highest leak rate first
+};
+
+struct LeakRow {
+  std::string from;
+  std::string to;
+  int64_t switched = 0;
+  int64_t leaked = 0;
+  int64_t converted_after = 0;
+  double leak_rate = 0;
+  double conversion_rate = 0;
+  int64_t stayed = 0;
+  int64_t stayed_leaked = 0;
+  std::optional<double> stay_leak_rate;
+  std::optional<double> excess;
+};
+
+struct LeakReport {
+  std::vector<LeakRow> rows;  // ties: higher rate (or more leaked), then from, then to
+  int64_t journeys = 0;       // with touches
+  int64_t nulls = 0;
+  double null_rate = 0;  // nulls / journeys: the baseline
+};
+
+Result<LeakReport> BuildLeaks(Store& store, const PathOptions& options, const LeakOptions& leaks,
+                              PathBuildSummary* summary = nullptr);
+
+// The stage funnel, from every event's stage property (any channel, conversions
+// included; lookback and conversion events play no part). A profile reaches the first
+// stage with its first event of that stage, and stage k with its first stage-k event at
+// or after it reached stage k-1.
+std::vector<std::string> JourneyStages();  // search, plan, purchase, keep_in_touch, share
+struct FunnelOptions {
+  std::vector<std::string> stages = JourneyStages();  // distinct, non-empty
+  std::optional<Timestamp> since;
+  std::optional<Timestamp> until;
+};
+
+struct FunnelStage {
+  std::string stage;
+  int64_t profiles = 0;  // with any event of the stage, in any order
+  int64_t events = 0;
+  int64_t reached = 0;                // reached in funnel order
+  std::optional<double> conversion;   // reached / previous stage's reached
+  std::optional<double> median_days;  // from reaching the previous stage to this one
+};
+
+struct FunnelReport {
+  int64_t profiles = 0;  // with any event
+  std::vector<FunnelStage> stages;
+};
+
+Result<FunnelReport> BuildFunnel(Store& store, const FunnelOptions& options);
+
+// Time to conversion (first touch's first_at to the conversion), touches per converting
+// and per null journey, and the top converting paths. Quantiles interpolate linearly
+// between order statistics (numpy's default).
+struct JourneyStatsOptions {
+  int top_paths = 10;   // 1..10000
+  int max_length = 20;  // 1..1000: longer journeys share the last length row
+};
+
+struct DurationBucket {
+  std::string label;  // "<1d", "1-7d", ..., ">=90d"
+  int64_t conversions = 0;
+};
+
+struct LengthRow {
+  int length = 0;
+  bool or_more = false;  // the last row: length or more touches
+  int64_t converting = 0;
+  int64_t null = 0;
+};
+
+struct PathRow {
+  std::vector<std::string> touches;
+  int64_t conversions = 0;
+  int64_t nulls = 0;
+  double value = 0;
+  double conversion_rate = 0;  // conversions / (conversions + nulls) of this exact path
+};
+
+struct JourneyStats {
+  int64_t journeys = 0;  // with touches
+  int64_t conversions = 0;
+  int64_t nulls = 0;
+  std::vector<DurationBucket> time_to_conversion;
+  std::optional<double> median_days;
+  std::optional<double> p90_days;
+  std::vector<LengthRow> lengths;
+  std::optional<double> median_length_converting;
+  std::optional<double> median_length_null;
+  std::vector<PathRow> top_paths;  // most conversions, then rate, then path
+};
+
+Result<JourneyStats> BuildJourneyStats(Store& store, const PathOptions& options,
+                                       const JourneyStatsOptions& stats,
+                                       PathBuildSummary* summary = nullptr);
+
+// The profiles with the highest total conversion value (every conversion, with or
+// without a touch in its lookback), each with its most frequent route (the last
+// `route_touches` touches before a conversion) and its most used channels, and the
+// routes these customers' conversions most often took.
+struct CustomerOptions {
+  int top = 20;           // 1..10000 customers
+  int routes = 10;        // 1..1000 routes in `routes`
+  int route_touches = 3;  // 0..20; 0: the whole journey
+};
+
+struct CustomerRow {
+  int64_t profile_id = 0;
+  std::string user_id;
+  int64_t conversions = 0;
+  double value = 0;
+  std::vector<std::string> route;  // most frequent route; ties: more value, then earlier
+  int64_t route_conversions = 0;
+  // Up to three channels with the most touches in its converting journeys, with their
+  // share of those touches.
+  std::vector<std::pair<std::string, double>> channels;
+};
+
+struct CustomerReport {
+  std::vector<CustomerRow> customers;  // most value first, then profile id
+  std::vector<PathRow> routes;         // their routes, most conversions first
+  int64_t converting_customers = 0;    // profiles with a conversion
+  double total_value = 0;              // of every profile
+  double top_value = 0;                // of the customers listed
+};
+
+Result<CustomerReport> BuildCustomers(Store& store, const PathOptions& options,
+                                      const CustomerOptions& customers,
+                                      PathBuildSummary* summary = nullptr);
+
+// ROI and channel KPIs
+//
+// Cost, attributed conversions and value, cost per conversion and ROI per channel,
+// campaign, communication, product or segment; reach, frequency, engagement, conversion
+// rate, cost and closes versus assists per channel. Costs come from the store and the
+// channel catalog (docs/attribution.md, "ROI and KPIs", has the rules): an event's own
+// cost_minor; else, for a contact no channel cost record covers, the catalog's
+// cost_per_contact; a record is the whole cost of its channel (and campaign) over its
+// period, reconciled with what the contacts it covers carry and spread over them, or
+// unallocated when it covers none. Money in reports is in major units (as
+// ChannelAttribution::value). Same thread-safety as the rest: no state kept.
+
+// What counts as a contact.
+struct CostOptions {
+  // Touches that answer an earlier contact rather than make one: they stay touches on
+  // paths (and may be responses), but are not contacts, so no default cost or share of
+  // a budget falls on them.
+  std::vector<std::string> follow_up_events = {"Email Opened",   "Email Clicked", "Link Clicked",
+                                               "Content Shared", "Signed In",     "Unsubscribed"};
+};
+
+enum class RoiDimension { kChannel, kCampaign, kCommunication, kProduct, kSegment };
+// "channel", "campaign", "communication", "product" or "segment".
+Result<RoiDimension> ParseRoiDimension(std::string_view name);
+std::string RoiDimensionName(RoiDimension dimension);
+
+// The row of costs and conversions no key of the dimension can take: contacts without a
+// campaign, communication or product, conversions with no touch to attribute them to,
+// records that name no channel (by channel), times in no segment.
+inline constexpr std::string_view kNoKey = "(none)";
+
+struct RoiOptions {
+  RoiDimension by = RoiDimension::kChannel;
+  // Channel, campaign and communication: conversions and value are split among the
+  // touches of their paths (at that granularity) by this model. Product: a conversion
+  // belongs to its own product. Segment: to every segment the profile was in.
+  ModelSpec model;
+  PathOptions paths;  // conversions, lookback, window, exclusions; granularity follows `by`
+  CostOptions costs;
+};
+
+struct RoiRow {
+  std::string key;   // a channel, campaign, communication, product or segment id, or kNoKey
+  std::string name;  // segments: the segment's name; empty otherwise
+  int64_t contacts = 0;
+  double cost = 0;                            // what its contacts cost, plus unallocated_cost
+  double unallocated_cost = 0;                // its records' cost that no contact carries
+  double conversions = 0;                     // attributed
+  double value = 0;                           // attributed conversion value
+  std::optional<double> cost_per_conversion;  // none without conversions
+  std::optional<double> roi;                  // (value - cost) / cost; none without cost
+};
+
+struct RoiReport {
+  RoiDimension by = RoiDimension::kChannel;
+  std::string model;         // the model's name, or "" for product and segment
+  std::string currency;      // of all costs and values; "mixed" when they differ
+  std::vector<RoiRow> rows;  // by key, kNoKey last
+  // Each cost and conversion once (a contact or conversion counts in every segment the
+  // profile is in, so segment rows may add up to more).
+  double cost = 0;
+  double unallocated_cost = 0;
+  double conversions = 0;
+  double value = 0;
+  std::optional<double> roi;
+};
+
+Result<RoiReport> BuildRoiReport(Store& store, const ChannelCatalog& catalog,
+                                 const RoiOptions& options);
+
+struct KpiOptions {
+  PathOptions paths;  // conversions, lookback and window of closes and assists; by channel
+  CostOptions costs;
+  // Responses: track events with these names, and page and screen calls when "page" or
+  // "screen" is listed.
+  std::vector<std::string> response_events = {"Email Opened",     "Email Clicked", "Content Shared",
+                                              "Webinar Attended", "page",          "screen"};
+};
+
+struct ChannelKpis {
+  std::string channel;
+  std::string declared_role;  // the catalog's: "direct" or "collaborative"; "" if unknown
+  int64_t reach = 0;          // distinct profiles with a contact on the channel
+  int64_t contacts = 0;
+  std::optional<double> frequency;  // contacts / reach
+  int64_t responses = 0;
+  std::optional<double> engagement_rate;  // responses / contacts
+  int64_t conversions_touched = 0;        // conversions with the channel on their path
+  int64_t converting_profiles = 0;        // reached profiles converting after their first contact
+  std::optional<double> conversion_rate;  // converting_profiles / reach
+  double cost = 0;                        // contacts' cost plus the channel's unallocated cost
+  std::optional<double> cost_per_contact;
+  int64_t closes = 0;                 // last touch on a converting path
+  int64_t assists = 0;                // every other touch on a converting path
+  std::optional<double> close_share;  // closes / (closes + assists)
+  // "direct" when close_share is above the report's baseline, else "collaborative";
+  // "" when the channel is on no converting path.
+  std::string observed_role;
+};
+
+struct KpiReport {
+  std::string currency;
+  int64_t reach = 0;  // distinct profiles with a contact on any channel
+  int64_t conversions = 0;
+  std::optional<double> baseline_close_share;  // all closes / all touches on converting paths
+  std::vector<ChannelKpis> channels;           // by channel id
+};
+
+Result<KpiReport> BuildChannelKpis(Store& store, const ChannelCatalog& catalog,
+                                   const KpiOptions& options);
+
 }  // namespace unisono::analytics

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "cli/cli.h"
+#include "cli/journey_report.h"
+#include "cli/roi_report.h"
 
 namespace {
 
@@ -179,6 +181,10 @@ int main(int argc, char** argv) {
   report_paths->add_option("--since", path_args.since, "only events from this time (ISO-8601)");
   report_paths->add_option("--until", path_args.until, "only events before this time");
   report_paths->add_option("--format", path_args.format, "table|csv|json")->capture_default_str();
+  unisono::cli::JourneyReportCommands journey_reports(
+      *report, config, [&](CLI::App& sub, Config& c) { AddCommonOptions(sub, c, config_path); });
+  auto run_roi_reports = unisono::cli::AddRoiReportCommands(
+      *report, config, [&](CLI::App& sub, Config& c) { AddCommonOptions(sub, c, config_path); });
 
   auto* report_incremental = report->add_subcommand(
       "incremental", "the data-driven model: what each channel adds, with a bootstrap interval");
@@ -310,6 +316,8 @@ int main(int argc, char** argv) {
                                     channel);
   }
   if (report_paths->parsed()) return unisono::cli::RunReportPaths(report_config, path_args);
+  if (journey_reports.parsed()) return journey_reports.Run();
+  if (auto code = run_roi_reports()) return *code;
   if (report_incremental->parsed()) {
     return unisono::cli::RunReportIncremental(incremental_config, incremental_args);
   }

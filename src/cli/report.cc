@@ -9,8 +9,8 @@
 
 namespace unisono::cli {
 
-Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
-                                            analytics::PathBuildSummary* summary) {
+Result<analytics::PathOptions> PathOptionsFromArgs(const Config& config,
+                                                   const PathReportArgs& args) {
   analytics::PathOptions options;
   auto lookback = ParseDuration(args.lookback);
   if (!lookback.ok()) return lookback.status();
@@ -35,12 +35,23 @@ Result<analytics::PathTable> PathsFromStore(const Config& config, const PathRepo
       if (c.direction == "inbound") options.excluded_channels.push_back(c.id);
     }
   }
+  return options;
+}
+
+Result<std::unique_ptr<Store>> OpenReportStore(const Config& config) {
   SqliteOptions store_options;
   store_options.read_only = true;
   store_options.exclusive = false;
-  auto store = OpenSqliteStore(config.data, store_options);
+  return OpenSqliteStore(config.data, store_options);
+}
+
+Result<analytics::PathTable> PathsFromStore(const Config& config, const PathReportArgs& args,
+                                            analytics::PathBuildSummary* summary) {
+  auto options = PathOptionsFromArgs(config, args);
+  if (!options.ok()) return options.status();
+  auto store = OpenReportStore(config);
   if (!store.ok()) return store.status();
-  return analytics::BuildPaths(**store, options, summary);
+  return analytics::BuildPaths(**store, *options, summary);
 }
 
 int RunReportPaths(const Config& config, const PathReportArgs& args) {

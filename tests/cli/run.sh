@@ -213,6 +213,25 @@ check "report incremental has the documented header" test "$(head -1 <<<"$out")"
 check "report incremental credits rep visits" contains "$out" "^rep_visit,0\.[0-9]"
 out=$("$BIN" report incremental --data "$WORK/demo1" --period 0d 2>&1 || true)
 check "a zero period is refused" contains "$out" "must be positive"
+
+# --- ROI, KPIs and journey analytics over the demo store
+out=$("$BIN" report roi --data "$WORK/demo1" --by channel --model last --format csv)
+check "report roi has the documented header" test "$(head -1 <<<"$out")" = "channel,contacts,cost,unallocated_cost,conversions,value,cost_per_conversion,roi"
+check "report roi costs rep visits" contains "$out" "^rep_visit,[0-9][0-9]*,[0-9]"
+out=$("$BIN" report roi --data "$WORK/demo1" --by planet 2>&1 || true)
+check "report roi refuses an unknown dimension" contains "$out" "planet"
+out=$("$BIN" report kpis --data "$WORK/demo1" --format csv)
+check "report kpis lists reach and closes per channel" contains "$out" "^channel,declared_role,reach,contacts"
+out=$("$BIN" report funnel --data "$WORK/demo1" --format csv)
+check "report funnel lists the five stages" test "$(tail -n +2 <<<"$out" | cut -d, -f1 | tr '\n' ' ')" = "search plan purchase keep_in_touch share "
+out=$("$BIN" report transitions --data "$WORK/demo1" --format csv)
+check "report transitions starts journeys at (start)" contains "$out" "^(start),"
+out=$("$BIN" report leaks --data "$WORK/demo1" --format csv)
+check "report leaks has switch rows" contains "$out" "^from,to,switched,leaked"
+out=$("$BIN" report journeys --data "$WORK/demo1" --format csv)
+check "report journeys lists converting paths" contains "$out" "^path,conversions,nulls,value,conversion_rate"
+out=$("$BIN" report customers --data "$WORK/demo1" --format csv)
+check "report customers ranks profiles by value" contains "$out" "^p_[0-9][0-9]*,hcp-"
 check "scores are a correlation and a share error" node -e '
   const rows = process.argv[1].trim().split("\n").slice(1).map((l) => l.split(","));
   for (const [, rho, err] of rows) {

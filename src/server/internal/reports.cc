@@ -12,7 +12,8 @@ namespace {
 
 Status Field(Status s, const char* field) { return s.WithField(field); }
 
-// Query parameters shared by every path-based report.
+}  // namespace
+
 Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCatalog& catalog) {
   analytics::PathOptions o;
   if (auto v = t.Get("lookback"); !v.empty()) {
@@ -49,6 +50,8 @@ Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCat
   }
   return o;
 }
+
+namespace {
 
 json::object SummaryJson(const analytics::PathBuildSummary& s, size_t distinct_paths) {
   return json::object{

@@ -6,9 +6,11 @@
 #include <sstream>
 #include <thread>
 
+#include "server/internal/journey_reports.h"
 #include "server/internal/render.h"
 #include "server/internal/reports.h"
 #include "server/internal/request_util.h"
+#include "server/internal/roi_reports.h"
 #include "server/internal/router.h"
 #include "server/internal/segment_routes.h"
 
@@ -458,8 +460,17 @@ void Router::Handle(Request req, Reply reply) {
   if (t.path == "/v1/admin/clock" && req.method == "POST") {
     return finish(t.path, impl_->AdvanceClock(req));
   }
+  if (auto r = JourneyReport(req, t, impl_->deps.store, impl_->deps.catalog)) {
+    return finish(t.path, std::move(*r));  // transitions, leaks, funnel, journeys, customers
+  }
   if (req.method == "GET" && t.path == "/v1/reports/paths") {
     return finish(t.path, PathsReport(t, impl_->deps.store, impl_->deps.catalog));
+  }
+  if (req.method == "GET" && t.path == "/v1/reports/roi") {
+    return finish(t.path, RoiReport(t, impl_->deps.store, impl_->deps.catalog));
+  }
+  if (req.method == "GET" && t.path == "/v1/reports/kpis") {
+    return finish(t.path, KpisReport(t, impl_->deps.store, impl_->deps.catalog));
   }
   if (req.method == "GET" && t.path == "/v1/reports/attribution") {
     return finish(t.path, AttributionReport(t, impl_->deps.store, impl_->deps.catalog));
