@@ -99,6 +99,13 @@ struct DataDrivenOptions {
   uint64_t seed = 1;
 };
 
+struct ShapleyOptions {
+  // false: a coalition is worth the conversions of the paths within it; true: the sum of
+  // the conversion rates of the channel sets within it (conversions over conversions plus
+  // nulls of the paths with exactly that set), the credits then scaled to the conversions.
+  bool by_conversion_rate = false;
+};
+
 // Which model to run (a registered name, see ModelNames()) and every model's options.
 struct ModelSpec {
   std::string model = "markov";
@@ -106,6 +113,7 @@ struct ModelSpec {
   PositionOptions position;
   MarkovOptions markov;
   DataDrivenOptions data_driven;
+  ShapleyOptions shapley;
 };
 
 struct ChannelAttribution {
@@ -140,16 +148,17 @@ struct IncrementalChannel {
 
 struct DataDrivenReport {
   std::vector<IncrementalChannel> channels;  // by channel name
-  double baseline_probability = 0;          // P(conversion) with no exposure at all
+  double baseline_probability = 0;           // P(conversion) with no exposure at all
   double log_likelihood = 0;
   int iterations = 0;
-  int64_t rows = 0;             // distinct exposure patterns fitted
-  double observations = 0;      // journeys (path file) or profile-periods (event log)
+  int64_t rows = 0;         // distinct exposure patterns fitted
+  double observations = 0;  // journeys (path file) or profile-periods (event log)
   double conversions = 0;
   double baseline_conversions = 0;  // conversions with no exposure at all: not attributed
 };
 
-Result<DataDrivenReport> AnalyseDataDriven(const PathTable& table, const DataDrivenOptions& options);
+Result<DataDrivenReport> AnalyseDataDriven(const PathTable& table,
+                                           const DataDrivenOptions& options);
 
 // The same model fitted on the event log as a discrete-time panel, which is what it is
 // meant for: one row per profile and period (a week by default), its exposure the
@@ -164,14 +173,26 @@ struct ExposureOptions {
   std::vector<std::string> controls = {"specialty", "potential"};
   // The customer's own responses are outcomes of contacts, not contacts: they are left
   // out of the exposure so an open does not take the credit of the e-mail it answers.
-  std::vector<std::string> response_events = {"Email Opened", "Email Clicked", "Link Clicked",
-                                              "Content Shared", "Signed In", "Unsubscribed"};
+  std::vector<std::string> response_events = {"Email Opened",   "Email Clicked", "Link Clicked",
+                                              "Content Shared", "Signed In",     "Unsubscribed"};
   std::vector<std::string> excluded_channels;
   std::optional<Timestamp> since;
   std::optional<Timestamp> until;
 };
 Result<DataDrivenReport> AnalyseDataDriven(Store& store, const ExposureOptions& exposure,
                                            const DataDrivenOptions& options);
+
+// The ordered Shapley value: each path's credit for a channel lands on the position
+// (1-based, among the path's distinct channels in order of first touch) where the channel
+// first appears. Summed over positions it is the Shapley model's credit.
+struct OrderedCredit {
+  std::string channel;
+  int position = 1;
+  double conversions = 0;
+  double value = 0;
+};
+Result<std::vector<OrderedCredit>> OrderedShapley(const PathTable& table,
+                                                  const ShapleyOptions& options);
 
 // The Markov chain itself, for inspection. States are "(start)", "(conversion)",
 // "(null)" and "a > b" (the last `order` channels; fewer at the start of a path).

@@ -92,9 +92,71 @@ int CompareModelsWithDemoTruth(const Config& config, const analytics::PathTable&
   return 0;
 }
 
+namespace {
+
+// The model options the flags set, checked.
+Result<analytics::ModelSpec> SpecFor(const std::string& name, int order,
+                                     const AttributionOptions& o) {
+  analytics::ModelSpec spec;
+  spec.model = name;
+  spec.markov.order = order;
+  if (!(o.half_life > 0)) return Status::InvalidArgument("--half-life must be above 0");
+  spec.time_decay.half_life_touches = o.half_life;
+  if (!(o.first_share >= 0 && o.last_share >= 0 && o.first_share + o.last_share <= 1)) {
+    return Status::InvalidArgument(
+        "--first-share and --last-share must be 0 or more and add up to at most 1");
+  }
+  spec.position.first_share = o.first_share;
+  spec.position.last_share = o.last_share;
+  if (o.shapley_value != "conversions" && o.shapley_value != "conversion_rate") {
+    return Status::InvalidArgument("--shapley-value is conversions or conversion_rate");
+  }
+  spec.shapley.by_conversion_rate = o.shapley_value == "conversion_rate";
+  return spec;
+}
+
+int PrintOrdered(const analytics::PathTable& table, const analytics::ModelSpec& spec,
+                 Format format) {
+  auto credits = analytics::OrderedShapley(table, spec.shapley);
+  if (!credits.ok()) return BadInput(credits.status().message());
+  const int decimals = format == Format::kTable ? 2 : 6;
+  Table out({"channel", "position", "conversions", "value"});
+  for (const auto& c : *credits) {
+    out.Add({c.channel, std::to_string(c.position), Fixed(c.conversions, decimals),
+             Fixed(c.value, decimals)});
+  }
+  std::cout << out.Render(format);
+  return 0;
+}
+
+int PrintTransitions(const analytics::PathTable& table, int order, Format format) {
+  analytics::MarkovOptions options;
+  options.order = order;
+  auto chain = analytics::AnalyseMarkovChain(table, options);
+  if (!chain.ok()) return BadInput(chain.status().message());
+  const int decimals = format == Format::kTable ? 4 : 6;
+  Table out({"from", "to", "probability"});
+  for (const auto& t : chain->transitions) {
+    out.Add({t.from, t.to, Fixed(t.probability, decimals)});
+  }
+  std::cout << out.Render(format);
+  Table effects({"channel", "removal_effect"});
+  for (const auto& [channel, effect] : chain->removal_effects) {
+    effects.Add({channel, Fixed(effect, decimals)});
+  }
+  if (format == Format::kTable) {
+    std::cout << "\nP(conversion) = " << Fixed(chain->conversion_probability, 4) << "\n\n"
+              << effects.Render(format);
+  }
+  return 0;
+}
+
+}  // namespace
+
 int RunAttribution(const Config& config, const PathReportArgs& store_paths,
                    const std::string& paths_file, const std::string& model, int order,
-                   const std::string& format_name, bool against_demo_truth) {
+                   const std::string& format_name, bool against_demo_truth,
+                   const AttributionOptions& options) {
   auto format = ParseFormat(format_name);
   if (!format.ok()) return BadInput(format.status().message());
   auto models = analytics::ParseModelNames(model);
@@ -110,6 +172,12 @@ int RunAttribution(const Config& config, const PathReportArgs& store_paths,
     if (!table.ok()) return BadInput(paths_file + ": " + table.status().message());
   }
 
+  if (auto checked = SpecFor("shapley", order, options); !checked.ok()) {
+    return BadInput(checked.status().message());
+  } else if (options.ordered) {
+    return PrintOrdered(*table, *checked, *format);
+  }
+  if (options.transitions) return PrintTransitions(*table, order, *format);
   if (against_demo_truth)
     return CompareModelsWithDemoTruth(config, *table, *models, order, *format, paths_file.empty());
   const bool machine = *format != Format::kTable;
@@ -118,10 +186,9 @@ int RunAttribution(const Config& config, const PathReportArgs& store_paths,
   Table out = machine ? Table({"model", "channel", "conversions", "value"})
                       : Table({"model", "channel", "conversions", "value", "share %"});
   for (const auto& name : *models) {
-    analytics::ModelSpec spec;
-    spec.model = name;
-    spec.markov.order = order;
-    auto rows = analytics::Attribute(*table, spec);
+    auto spec = SpecFor(name, order, options);
+    if (!spec.ok()) return BadInput(spec.status().message());
+    auto rows = analytics::Attribute(*table, *spec);
     if (!rows.ok()) return BadInput(rows.status().message());
     for (const auto& r : *rows) {
       std::vector<std::string> row = {name, r.channel, Fixed(r.conversions, decimals),

@@ -79,9 +79,19 @@ int RunDemo(const Config& config, int64_t profiles, uint64_t seed, bool if_empty
             const std::string& format);
 struct PathReportArgs;
 // Attribution over a path file; `model` is a name, a comma-separated list or "all".
+// Model options beyond the model's name, and the inspection views.
+struct AttributionOptions {
+  double half_life = 2.0;    // time decay, in touches
+  double first_share = 0.4;  // position based
+  double last_share = 0.4;
+  std::string shapley_value = "conversions";  // or conversion_rate
+  bool ordered = false;                       // ordered Shapley: credit per channel and position
+  bool transitions = false;  // the Markov chain's transition matrix and removal effects
+};
 int RunAttribution(const Config& config, const PathReportArgs& store_paths,
                    const std::string& paths_file, const std::string& model, int order,
-                   const std::string& format, bool against_demo_truth);
+                   const std::string& format, bool against_demo_truth,
+                   const AttributionOptions& options = {});
 
 // `unisono report paths`: conversion paths built from the store's event log.
 struct PathReportArgs {

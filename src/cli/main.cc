@@ -148,8 +148,9 @@ int main(int argc, char** argv) {
                    "with the store: channel|campaign|communication|channel:touchpoint")
       ->capture_default_str();
   attribution
-      ->add_option("--model", model,
-                   "first|last|linear|time_decay|position|markov|shapley|all, or a list")
+      ->add_option(
+          "--model", model,
+          "first|last|linear|time_decay|position|markov|shapley|data_driven|all, or a list")
       ->capture_default_str();
   attribution->add_option("--order", order, "Markov chain order (1-4)")->capture_default_str();
   bool against_demo_truth = false;
@@ -157,6 +158,27 @@ int main(int argc, char** argv) {
                         "score each model against the demo population's true incremental "
                         "conversions (rank correlation, share error)");
   attribution->add_option("--format", format, "table|csv|json")->capture_default_str();
+  unisono::cli::AttributionOptions attribution_options;
+  attribution
+      ->add_option("--half-life", attribution_options.half_life,
+                   "time_decay: a touch this many touches before the last weighs half")
+      ->capture_default_str();
+  attribution
+      ->add_option("--first-share", attribution_options.first_share,
+                   "position: share of the first touch")
+      ->capture_default_str();
+  attribution
+      ->add_option("--last-share", attribution_options.last_share,
+                   "position: share of the last touch")
+      ->capture_default_str();
+  attribution
+      ->add_option("--shapley-value", attribution_options.shapley_value,
+                   "shapley: a coalition's worth is its conversions or its conversion_rate")
+      ->capture_default_str();
+  attribution->add_flag("--ordered", attribution_options.ordered,
+                        "ordered Shapley: credit per channel and position of first touch");
+  attribution->add_flag("--transitions", attribution_options.transitions,
+                        "the Markov chain (--order): transition matrix and removal effects");
 
   auto* report = app.add_subcommand("report", "reports over the event log");
   report->require_subcommand(1);
@@ -323,7 +345,7 @@ int main(int argc, char** argv) {
   }
   if (attribution->parsed()) {
     return unisono::cli::RunAttribution(attribution_config, attribution_paths, paths_file, model,
-                                        order, format, against_demo_truth);
+                                        order, format, against_demo_truth, attribution_options);
   }
   if (segment->parsed()) {
     segment_args.server = segment_servers[segment_action];

@@ -184,6 +184,14 @@ out=$("$BIN" attribution --paths "$WORK/paths.csv" --model markov --format csv)
 # P(conv) = 1/2; removal effects a 2/3, b 1/3, c 1 (sum 2): a gets 2 * (2/3) / 2 conversions.
 check "markov attribution prints hand-computed rows" contains "$out" "^markov,a,0.666667,10.000000$"
 check "attribution csv has the documented header" test "$(head -1 <<<"$out")" = "model,channel,conversions,value"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --model shapley --shapley-value conversion_rate --format csv)
+check "shapley by conversion rate prints hand-computed rows" contains "$out" "^shapley,c,1.000000,15.000000$"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --ordered --format csv)
+check "ordered shapley credits c at position 2" contains "$out" "^c,2,1.000000,15.000000$"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --transitions --format csv)
+check "the markov transition matrix is printed on request" contains "$out" "^a,c,0.666667$"
+out=$("$BIN" attribution --paths "$WORK/paths.csv" --model time_decay --half-life 0 2>&1 || true)
+check "a zero half-life is refused" contains "$out" "half-life"
 out=$("$BIN" attribution --paths "$WORK/paths.csv" --format csv)
 check "--model all prints one row per model and channel" test "$(tail -n +2 <<<"$out" | wc -l)" = 24
 printf 'path,total_conversions,total_conversion_value,total_null\na > b,1,1,0\na,-3,0,1\n' >"$WORK/bad-paths.csv"

@@ -283,5 +283,41 @@ TEST_F(ServerTest, ReportsBuildPathsAndAttributionFromTheEventLog) {
   EXPECT_EQ(client_->Send("GET", "/v1/reports/paths?lookback=soon", "").status, 400);
 }
 
+TEST_F(ServerTest, AttributionTakesModelOptionsAndShowsTheChainAndOrderedShapley) {
+  ASSERT_EQ(client_
+                ->Post("/v1/batch", R"({"batch":[
+      {"type":"track","userId":"a","event":"Email Sent","timestamp":"2026-05-01T00:00:00Z",
+       "context":{"channel":"email"}},
+      {"type":"track","userId":"a","event":"Rep Visit","timestamp":"2026-05-02T00:00:00Z",
+       "context":{"channel":"rep_visit"}},
+      {"type":"track","userId":"a","event":"Order Completed","timestamp":"2026-05-03T00:00:00Z"},
+      {"type":"track","userId":"b","event":"Email Sent","timestamp":"2026-05-01T00:00:00Z",
+       "context":{"channel":"email"}}]})")
+                .status,
+            200);
+  // email > rep_visit converts, email alone does not.
+  auto chain = Body(client_->Send("GET", "/v1/reports/attribution?view=transitions", ""));
+  EXPECT_DOUBLE_EQ(chain.as_object()["conversion_probability"].to_number<double>(), 0.5);
+  auto ordered = Body(client_->Send("GET", "/v1/reports/attribution?view=ordered_shapley", ""));
+  auto items = ordered.as_object()["items"].as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].as_object()["channel"].as_string(), "email");
+  EXPECT_EQ(items[0].as_object()["position"].as_int64(), 1);
+  EXPECT_EQ(items[1].as_object()["position"].as_int64(), 2);
+  auto position = Body(client_->Send(
+      "GET", "/v1/reports/attribution?model=position&first_share=1&last_share=0", ""));
+  for (auto& row : position.as_object()["items"].as_array()) {
+    auto r = row.as_object();
+    double expected = r["channel"].as_string() == "email" ? 1.0 : 0.0;
+    EXPECT_DOUBLE_EQ(r["conversions"].to_number<double>(), expected);
+  }
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/attribution?shapley_value=magic", "").status, 400);
+  EXPECT_EQ(
+      client_->Send("GET", "/v1/reports/attribution?first_share=0.8&last_share=0.8", "").status,
+      400);
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/attribution?half_life=0", "").status, 400);
+  EXPECT_EQ(client_->Send("GET", "/v1/reports/attribution?view=pie", "").status, 400);
+}
+
 }  // namespace
 }  // namespace unisono

@@ -124,10 +124,72 @@ Response AttributionReport(const Target& t, Store* store, const ChannelCatalog& 
     }
     spec.markov.order = o[0] - '0';
   }
+  // Model options: time decay half-life, position shares, Shapley's worth.
+  for (auto [key, out] : {std::pair{"half_life", &spec.time_decay.half_life_touches},
+                          std::pair{"first_share", &spec.position.first_share},
+                          std::pair{"last_share", &spec.position.last_share}}) {
+    std::string text = t.Get(key);
+    if (text.empty()) continue;
+    char* end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !(v >= 0 && v <= (key[0] == 'h' ? 1e6 : 1.0))) {
+      return JsonError(Status::InvalidArgument(std::string(key) + " must be a number" +
+                                               (key[0] == 'h' ? " above 0" : " from 0 to 1"))
+                           .WithField(key));
+    }
+    *out = v;
+  }
+  if (spec.time_decay.half_life_touches <= 0) {
+    return JsonError(Status::InvalidArgument("half_life must be above 0").WithField("half_life"));
+  }
+  if (spec.position.first_share + spec.position.last_share > 1) {
+    return JsonError(Status::InvalidArgument("first_share + last_share must be at most 1")
+                         .WithField("last_share"));
+  }
+  if (std::string v = t.Get("shapley_value"); !v.empty()) {
+    if (v != "conversions" && v != "conversion_rate") {
+      return JsonError(Status::InvalidArgument("shapley_value is conversions or conversion_rate")
+                           .WithField("shapley_value"));
+    }
+    spec.shapley.by_conversion_rate = v == "conversion_rate";
+  }
   analytics::PathBuildSummary summary;
   auto table = analytics::BuildPaths(*store, *options, &summary);
   if (!table.ok()) return JsonError(table.status());
   double total = analytics::TotalConversions(*table);
+  if (t.Get("view") == "transitions") {
+    auto chain = analytics::AnalyseMarkovChain(*table, spec.markov);
+    if (!chain.ok()) return JsonError(chain.status());
+    json::array transitions, effects;
+    for (const auto& tr : chain->transitions) {
+      transitions.push_back(
+          json::object{{"from", tr.from}, {"to", tr.to}, {"probability", tr.probability}});
+    }
+    for (const auto& [channel, effect] : chain->removal_effects) {
+      effects.push_back(json::object{{"channel", channel}, {"removal_effect", effect}});
+    }
+    return Json(json::object{{"order", chain->order},
+                             {"conversion_probability", chain->conversion_probability},
+                             {"transitions", std::move(transitions)},
+                             {"removal_effects", std::move(effects)}});
+  }
+  if (t.Get("view") == "ordered_shapley") {
+    auto credits = analytics::OrderedShapley(*table, spec.shapley);
+    if (!credits.ok()) return JsonError(credits.status());
+    json::array items;
+    for (const auto& c : *credits) {
+      items.push_back(json::object{{"channel", c.channel},
+                                   {"position", c.position},
+                                   {"conversions", c.conversions},
+                                   {"value", c.value}});
+    }
+    return Json(json::object{{"items", std::move(items)}, {"total_conversions", total}});
+  }
+  if (std::string view = t.Get("view"); !view.empty() && view != "models") {
+    return JsonError(
+        Status::InvalidArgument("view is models (default), transitions or ordered_shapley")
+            .WithField("view"));
+  }
   json::array items;
   for (const auto& name : *models) {
     spec.model = name;
