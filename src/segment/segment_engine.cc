@@ -108,14 +108,24 @@ void SegmentEngine::Impl::SetBit(int segment, int64_t profile, bool on) {
   member_counts_[segment] += on ? 1 : -1;
 }
 
-void SegmentEngine::Impl::Schedule(int64_t profile, int64_t at) {
+void SegmentEngine::Impl::Schedule(int64_t profile, int64_t at, int64_t now) {
   if (static_cast<size_t>(profile) >= next_check_.size()) {
     next_check_.resize(std::max<size_t>(profile + 1, state_.profiles.size()), kNever);
   }
   if (at == kNever || next_check_[profile] == at) return;
-  if (next_check_[profile] <= at && next_check_[profile] > ToMillis(clock_.Now())) return;
+  if (next_check_[profile] <= at && next_check_[profile] > now) return;  // an earlier check
   next_check_[profile] = at;
   due_.push({at, profile});
+}
+
+void SegmentEngine::Impl::CompactDue() {
+  // Superseded entries stay in the heap until popped; rebuild it when they dominate.
+  if (due_.size() < 2 * next_check_.size() + 1024) return;
+  std::vector<Due> live;
+  for (size_t id = 1; id < next_check_.size(); ++id) {
+    if (next_check_[id] != kNever) live.push_back({next_check_[id], static_cast<int64_t>(id)});
+  }
+  due_ = decltype(due_)(std::greater<Due>(), std::move(live));
 }
 
 void SegmentEngine::Impl::EvaluateProfile(int64_t profile, int64_t now,
@@ -186,8 +196,9 @@ void SegmentEngine::Impl::EvaluateSegments(const std::vector<int>& segments, int
     }
   }
   for (size_t id = 1; id < n; ++id) {
-    if (next[id] != kNever) Schedule(static_cast<int64_t>(id), next[id]);
+    if (next[id] != kNever) Schedule(static_cast<int64_t>(id), next[id], now);
   }
+  CompactDue();
 }
 
 std::vector<int64_t> SegmentEngine::Impl::MatchingProfiles(const segment::CNode& node,
@@ -333,6 +344,7 @@ void SegmentEngine::OnCommitted(const WriteBatch& batch, const std::vector<uint8
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     int64_t now = ToMillis(impl_->clock_.Now());
     for (int64_t id : touched) impl_->EvaluateProfile(id, now, changes);
+    impl_->CompactDue();
     impl_->Emit(changes);
   }
 }

@@ -192,6 +192,8 @@ void CompileStages(const StageConfig& config, const ChannelCatalog& catalog, Sta
     out.journey_stage[state.dict.Intern(event)] = state.dict.Intern(stage);
   }
   out.stage_key = state.dict.Intern("stage");
+  out.channel_key = state.dict.Intern("channel");
+  out.name_key = state.dict.Intern("name");
   for (int i = 0; i < 5; ++i) out.stage_names[i] = state.dict.Intern(kStageNames[i]);
   for (const auto& c : catalog.channels()) state.ChannelIndex(c.id);
   RefreshChannels(catalog, state, out);

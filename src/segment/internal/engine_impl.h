@@ -51,7 +51,8 @@ class SegmentEngine::Impl {
                         std::vector<MembershipChange>& out);
   // Every profile where `node` holds, at `now`.
   std::vector<int64_t> MatchingProfiles(const segment::CNode& node, int64_t now) const;
-  void Schedule(int64_t profile, int64_t at);
+  void Schedule(int64_t profile, int64_t at, int64_t now);
+  void CompactDue();
   void SetBit(int segment, int64_t profile, bool on);
   bool Bit(int segment, int64_t profile) const {
     return segment::TestBit(members_[segment], profile);

@@ -187,8 +187,8 @@ Value Evaluator::Aggregate(const CAggregate& a, const ProfileState& p, EvalConte
   std::map<std::pair<int, uint32_t>, std::pair<int, int64_t>> freq;  // value -> count, latest
   Value first_value, last_value;
   int64_t floor = WindowFloor(s.window, ctx.now);
-  const uint32_t channel_key = state.dict.Find("channel");
-  const uint32_t name_key = state.dict.Find("name");
+  const uint32_t channel_key = stages.channel_key;
+  const uint32_t name_key = stages.name_key;
   // The event's channel and name answer as properties too.
   auto property_of = [&](const EventRow& e, uint32_t key) -> Value {
     if (key == channel_key) return Value::String(state.dict.Find(state.ChannelId(e.channel)));

@@ -75,9 +75,11 @@ struct CompiledStages {
   std::vector<uint8_t> engagement;                       // by name id
   std::unordered_map<uint32_t, uint32_t> journey_stage;  // name id -> stage text id
   uint32_t stage_key = 0;                                // property key "stage"
-  std::vector<uint8_t> online;                           // by channel index
-  std::vector<int> personal_rank;                        // by channel index (large when unknown)
-  uint32_t stage_names[5] = {};                          // new, active, loyal, at_risk, lapsed
+  uint32_t channel_key = 0;  // "channel" and "name": the event's own, as properties
+  uint32_t name_key = 0;
+  std::vector<uint8_t> online;     // by channel index
+  std::vector<int> personal_rank;  // by channel index (large when unknown)
+  uint32_t stage_names[5] = {};    // new, active, loyal, at_risk, lapsed
   const StageConfig* config = nullptr;
 
   static bool Has(const std::vector<uint8_t>& set, uint32_t id) {
