@@ -135,6 +135,9 @@ class SegmentEngine {
   void OnCommitted(const WriteBatch& batch, const std::vector<uint8_t>& written);
   // After a bulk import: reloads from the store and re-evaluates everything.
   Status Reload();
+  // Evaluates every rule segment for every profile now, in one pass over the profiles
+  // (as at start), writing what changed; returns the number of membership changes.
+  size_t ReevaluateAll();
   // Re-evaluates the profiles whose time windows have moved by now; returns how many.
   size_t RunDue();
   // Runs RunDue every `period` on a thread of its own until destruction.

@@ -161,39 +161,48 @@ void SegmentEngine::Impl::EvaluateSegments(const std::vector<int>& segments, int
                                      : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
   segment::Evaluator ev = MakeEvaluator();
-  for (int s : segments) {
-    // Chunks of whole bit words, so threads never share a word.
-    std::atomic<size_t> next_chunk{0};
-    std::vector<std::vector<MembershipChange>> found(threads);
-    std::vector<int64_t> delta(threads, 0);
-    auto work = [&](int t) {
-      while (true) {
-        size_t begin = next_chunk.fetch_add(1) * kChunk;
-        if (begin >= n) return;
-        size_t end = std::min(n, begin + kChunk);
-        for (size_t id = std::max<size_t>(begin, 1); id < end; ++id) {
-          const segment::ProfileState& p = state_.profiles[id];
-          if (!p.live) continue;
-          EvalContext ctx{now, static_cast<int64_t>(id)};
+  // One pass over the profiles evaluates every segment asked for (in dependency order,
+  // so a segment reading another sees this profile's new bit): each profile's events
+  // are fetched from memory once, not once per segment. Chunks are whole bit words, so
+  // threads never share a word.
+  std::atomic<size_t> next_chunk{0};
+  struct alignas(64) PerThread {
+    std::vector<MembershipChange> found;
+    std::vector<int64_t> delta;
+  };
+  std::vector<PerThread> per_thread(threads);
+  for (auto& pt : per_thread) pt.delta.assign(segments.size(), 0);
+  auto work = [&](int t) {
+    PerThread& mine = per_thread[t];
+    while (true) {
+      size_t begin = next_chunk.fetch_add(1) * kChunk;
+      if (begin >= n) return;
+      size_t end = std::min(n, begin + kChunk);
+      for (size_t id = std::max<size_t>(begin, 1); id < end; ++id) {
+        const segment::ProfileState& p = state_.profiles[id];
+        if (!p.live) continue;
+        EvalContext ctx{now, static_cast<int64_t>(id)};
+        uint64_t mask = uint64_t{1} << (id & 63);
+        for (size_t k = 0; k < segments.size(); ++k) {
+          int s = segments[k];
           bool in = ev.Matches(segments_[s].compiled, p, ctx);
-          next[id] = std::min(next[id], ctx.next_change);
-          uint64_t mask = uint64_t{1} << (id & 63);
           bool was = members_[s][id >> 6] & mask;
           if (in == was) continue;
           members_[s][id >> 6] ^= mask;
-          delta[t] += in ? 1 : -1;
-          found[t].push_back({static_cast<int64_t>(id), s, in});
+          mine.delta[k] += in ? 1 : -1;
+          mine.found.push_back({static_cast<int64_t>(id), s, in});
         }
+        next[id] = ctx.next_change;
       }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (auto& th : pool) th.join();
-    for (int t = 0; t < threads; ++t) {
-      member_counts_[s] += delta[t];
-      out.insert(out.end(), found[t].begin(), found[t].end());
     }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& th : pool) th.join();
+  for (auto& pt : per_thread) {
+    for (size_t k = 0; k < segments.size(); ++k) member_counts_[segments[k]] += pt.delta[k];
+    out.insert(out.end(), pt.found.begin(), pt.found.end());
   }
   for (size_t id = 1; id < n; ++id) {
     if (next[id] != kNever) Schedule(static_cast<int64_t>(id), next[id], now);
@@ -355,6 +364,14 @@ Status SegmentEngine::Reload() {
   impl_->Emit(impl_->pending_);
   impl_->pending_.clear();
   return Status::Ok();
+}
+
+size_t SegmentEngine::ReevaluateAll() {
+  std::unique_lock lock(impl_->mu_);
+  std::vector<MembershipChange> changes;
+  impl_->EvaluateSegments(impl_->order_, ToMillis(impl_->clock_.Now()), changes);
+  impl_->Emit(changes);
+  return changes.size();
 }
 
 size_t SegmentEngine::RunDue() {
