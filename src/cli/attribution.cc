@@ -17,13 +17,6 @@ int BadInput(const std::string& message) {
   return 2;
 }
 
-std::string Fixed(double v, int decimals) {
-  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;  // no "-0.00"
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 }  // namespace
 
 // The options the store's demo population was generated with (kept by `unisono demo`).

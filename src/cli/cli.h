@@ -44,6 +44,9 @@ Status LoadConfigFile(const std::string& path, Config& config);
 enum class Format { kTable, kCsv, kJson };
 Result<Format> ParseFormat(const std::string& name);
 
+// `v` with `decimals` digits after the point, never "-0.00".
+std::string Fixed(double v, int decimals);
+
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}

@@ -30,13 +30,6 @@ struct RoiArgs {
   std::string format = "table";
 };
 
-std::string Fixed(double v, int decimals) {
-  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;  // no "-0.00"
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 // "1234567.891" -> "1,234,567.89" with two decimals.
 std::string Grouped(double v, int decimals) {
   std::string text = Fixed(v, decimals);

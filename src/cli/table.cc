@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "cli/cli.h"
@@ -118,6 +119,13 @@ void ProgressBar::Finish(const std::string& detail) {
   last_percent_ = -1;
   Update(1.0, detail);
   std::fprintf(stderr, "\n");
+}
+
+std::string Fixed(double v, int decimals) {
+  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;  // no "-0.00"
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
 }
 
 }  // namespace unisono::cli

@@ -1,6 +1,7 @@
 #include "segment/internal/evaluator.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -364,22 +365,8 @@ std::string Evaluator::ToJson(const Value& v) const {
     }
     case Value::Kind::kTime:
       return "\"" + FormatTimestamp(FromMillis(v.time_ms)) + "\"";
-    case Value::Kind::kString: {
-      std::string out = "\"";
-      for (char c : state.dict.Text(v.str)) {
-        if (c == '"' || c == '\\') {
-          out.push_back('\\');
-          out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(c);
-        }
-      }
-      return out + "\"";
-    }
+    case Value::Kind::kString:
+      return boost::json::serialize(boost::json::value(state.dict.Text(v.str)));
   }
   return "null";
 }
