@@ -20,6 +20,7 @@
 #include <mutex>
 
 #include "storage/internal/definitions.h"
+#include "storage/internal/journeys.h"
 #include "storage/internal/migrations.h"
 #include "storage/internal/sqlite_db.h"
 #include "storage/storage.h"
@@ -379,6 +380,51 @@ class SqliteStore final : public Store {
     return sqlite::ScanListChanges(r.get(), list_id, fn);
   }
 
+  Status ScanEventsAfter(int64_t after_seq, int64_t limit,
+                         const std::function<void(int64_t, const Event&)>& fn) override;
+  Result<int64_t> MaxEventSeq() override;
+
+  Status ApplyJourneyWrite(const JourneyWrite& write) override {
+    return Written([&] { return sqlite::WriteJourneyState(writer_.get(), write); });
+  }
+  Status ScanJourneyInstances(
+      bool active_only, int64_t profile_id,
+      const std::function<void(const JourneyInstanceRecord&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanJourneyInstances(r.get(), active_only, profile_id, fn);
+  }
+  Result<std::vector<JourneyHistoryRecord>> JourneyHistory(const HistoryQuery& query) override {
+    UNISONO_READER(r);
+    return sqlite::JourneyHistory(r.get(), query);
+  }
+  Status CountJourneyHistory(const std::string& journey_id,
+                             const std::function<void(int, const std::string&, const std::string&,
+                                                      const std::string&, int64_t)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::CountJourneyHistory(r.get(), journey_id, fn);
+  }
+  Status ScanOutbox(std::optional<Timestamp> since,
+                    const std::function<void(const OutboxMessage&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanOutbox(r.get(), since, fn);
+  }
+  Status UpdateOutbox(const std::vector<OutboxMessage>& messages) override {
+    return Written([&] { return sqlite::UpdateOutbox(writer_.get(), messages); });
+  }
+  Result<std::vector<TaskRecord>> ListTasks(const std::string& rep_id,
+                                            const std::string& state) override {
+    UNISONO_READER(r);
+    return sqlite::ListTasks(r.get(), rep_id, state);
+  }
+  Result<std::optional<TaskRecord>> GetTask(int64_t id) override {
+    UNISONO_READER(r);
+    return sqlite::GetTask(r.get(), id);
+  }
+  Result<JourneyIds> MaxJourneyIds() override {
+    UNISONO_READER(r);
+    return sqlite::MaxJourneyIds(r.get());
+  }
+
  private:
   // A reader connection borrowed from the pool for one call.
   class Reader {
@@ -597,6 +643,28 @@ Status SqliteStore::ScanEventsByProfile(std::optional<Timestamp> since,
     if (!*row || !fn(ReadEvent(s))) break;
   }
   return Status::Ok();
+}
+
+Status SqliteStore::ScanEventsAfter(int64_t after_seq, int64_t limit,
+                                    const std::function<void(int64_t, const Event&)>& fn) {
+  UNISONO_READER(r);
+  Stmt s(r.get(), std::string("SELECT ") + kEventColumns +
+                      " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  s.Bind(1, after_seq).Bind(2, limit);
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    fn(s.Int(0), ReadEvent(s));
+  }
+}
+
+Result<int64_t> SqliteStore::MaxEventSeq() {
+  UNISONO_READER(r);
+  Stmt s(r.get(), "SELECT coalesce(max(seq), 0) FROM events");
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  return s.Int(0);
 }
 
 Result<StoreStats> SqliteStore::Stats() {

@@ -155,6 +155,92 @@ struct ListChange {
   Timestamp at{};
 };
 
+// Journeys' durable state: one row per instance (a profile walking one version of a
+// journey), its timer in due_at.
+struct JourneyInstanceRecord {
+  int64_t id = 0;  // assigned by the journey engine
+  std::string journey_id;
+  int version = 1;
+  int64_t profile_id = 0;
+  std::string state = "active";  // active | converted | completed | exited
+  int step = 0;                  // index into the version's steps
+  std::string variant;           // the split path taken, if any
+  Timestamp entered_at{};
+  Timestamp step_entered_at{};
+  Timestamp updated_at{};
+  std::optional<Timestamp> due_at;  // the timer: a wait's end, a delayed send, a timeout
+  bool awaiting = false;            // waiting for an event (due_at is its timeout)
+  int64_t trigger_seq = 0;          // the event that started it (0: API or schedule)
+};
+
+// One decision of a journey about a profile: entered, step, branch, queued, delayed,
+// skipped, task, trait, webhook, goal, exited, completed.
+struct JourneyHistoryRecord {
+  int64_t seq = 0;  // set by the store
+  int64_t instance_id = 0;
+  int64_t profile_id = 0;
+  std::string journey_id;
+  int version = 1;
+  std::string step;  // step id ("" for the journey as a whole)
+  std::string action;
+  std::string reason;  // a short key: "consent", "cap", "quiet_hours", "holdout", "b", ...
+  std::string detail_json = "{}";
+  Timestamp at{};
+};
+
+// A message to deliver, written in the same transaction as the step that sends it.
+struct OutboxMessage {
+  int64_t id = 0;  // assigned by the journey engine
+  std::string idempotency_key;
+  int64_t instance_id = 0;
+  int64_t profile_id = 0;
+  std::string journey_id;
+  int version = 1;
+  std::string step;
+  std::string channel;
+  std::string content;
+  std::string payload_json = "{}";
+  std::string state = "pending";  // pending | delivered | dead
+  int attempts = 0;
+  Timestamp created_at{};
+  std::optional<Timestamp> next_attempt_at;
+  std::string last_error;
+};
+
+struct TaskRecord {
+  int64_t id = 0;  // assigned by the journey engine
+  std::string rep_id;
+  int64_t profile_id = 0;
+  int64_t instance_id = 0;  // 0: not from a journey
+  std::string journey_id;
+  std::string title;
+  std::string talking_points_json = "[]";
+  Timestamp created_at{};
+  Timestamp due_at{};
+  std::string state = "open";  // open | done
+  std::optional<Timestamp> completed_at;
+  std::string completed_by;
+  std::string notes;
+};
+
+// Everything one round of the journey engine changed: written in one transaction, with
+// the engine's checkpoint in the event log.
+struct JourneyWrite {
+  std::vector<JourneyInstanceRecord> instances;  // insert or replace by id
+  std::vector<JourneyHistoryRecord> history;
+  std::vector<OutboxMessage> outbox;  // new messages
+  std::vector<TaskRecord> tasks;      // insert or replace by id
+  std::optional<int64_t> checkpoint_seq;
+  std::vector<std::pair<std::string, std::string>> settings;  // key, value
+};
+
+struct HistoryQuery {
+  int64_t profile_id = 0;  // 0: any
+  std::string journey_id;  // "": any
+  int64_t after_seq = 0;
+  int limit = 100;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -199,6 +285,42 @@ class Store {
   // In order of seq; an empty list id scans every list.
   virtual Status ScanListChanges(const std::string& list_id,
                                  const std::function<void(const ListChange&)>& fn) = 0;
+
+  // The event log in commit order: events with seq > after_seq, at most `limit`; `fn`
+  // gets each with its seq. How the journey engine follows the log exactly once.
+  virtual Status ScanEventsAfter(int64_t after_seq, int64_t limit,
+                                 const std::function<void(int64_t seq, const Event&)>& fn) = 0;
+  virtual Result<int64_t> MaxEventSeq() = 0;
+
+  // Journeys. ApplyJourneyWrite is one durable transaction.
+  virtual Status ApplyJourneyWrite(const JourneyWrite& write) = 0;
+  // Instances in id order: every one, or only active ones, of one profile or all (0).
+  virtual Status ScanJourneyInstances(
+      bool active_only, int64_t profile_id,
+      const std::function<void(const JourneyInstanceRecord&)>& fn) = 0;
+  virtual Result<std::vector<JourneyHistoryRecord>> JourneyHistory(const HistoryQuery& query) = 0;
+  // Counts of history actions per journey version and step: journey reports.
+  virtual Status CountJourneyHistory(
+      const std::string& journey_id,
+      const std::function<void(int version, const std::string& step, const std::string& action,
+                               const std::string& reason, int64_t count)>& fn) = 0;
+  // Outbox messages in id order: pending ones (state "pending"), or those created at or
+  // after `since` (any state) when given.
+  virtual Status ScanOutbox(std::optional<Timestamp> since,
+                            const std::function<void(const OutboxMessage&)>& fn) = 0;
+  // Records delivery attempts: each message's new state, attempts, next attempt and
+  // error, in one transaction.
+  virtual Status UpdateOutbox(const std::vector<OutboxMessage>& messages) = 0;
+  virtual Result<std::vector<TaskRecord>> ListTasks(const std::string& rep_id,
+                                                    const std::string& state) = 0;
+  virtual Result<std::optional<TaskRecord>> GetTask(int64_t id) = 0;
+  // Largest ids used so far by instances, outbox messages and tasks.
+  struct JourneyIds {
+    int64_t instance = 0;
+    int64_t message = 0;
+    int64_t task = 0;
+  };
+  virtual Result<JourneyIds> MaxJourneyIds() = 0;
 
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
   virtual Status PutSetting(const std::string& key, const std::string& value) = 0;

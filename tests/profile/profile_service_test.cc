@@ -110,6 +110,38 @@ class WatchedStore final : public Store {
                          const std::function<void(const ListChange&)>& fn) override {
     return real_->ScanListChanges(id, fn);
   }
+  Status ScanEventsAfter(int64_t after, int64_t limit,
+                         const std::function<void(int64_t, const Event&)>& fn) override {
+    return real_->ScanEventsAfter(after, limit, fn);
+  }
+  Result<int64_t> MaxEventSeq() override { return real_->MaxEventSeq(); }
+  Status ApplyJourneyWrite(const JourneyWrite& w) override { return real_->ApplyJourneyWrite(w); }
+  Status ScanJourneyInstances(
+      bool active, int64_t profile,
+      const std::function<void(const JourneyInstanceRecord&)>& fn) override {
+    return real_->ScanJourneyInstances(active, profile, fn);
+  }
+  Result<std::vector<JourneyHistoryRecord>> JourneyHistory(const HistoryQuery& q) override {
+    return real_->JourneyHistory(q);
+  }
+  Status CountJourneyHistory(const std::string& id,
+                             const std::function<void(int, const std::string&, const std::string&,
+                                                      const std::string&, int64_t)>& fn) override {
+    return real_->CountJourneyHistory(id, fn);
+  }
+  Status ScanOutbox(std::optional<Timestamp> since,
+                    const std::function<void(const OutboxMessage&)>& fn) override {
+    return real_->ScanOutbox(since, fn);
+  }
+  Status UpdateOutbox(const std::vector<OutboxMessage>& m) override {
+    return real_->UpdateOutbox(m);
+  }
+  Result<std::vector<TaskRecord>> ListTasks(const std::string& rep,
+                                            const std::string& state) override {
+    return real_->ListTasks(rep, state);
+  }
+  Result<std::optional<TaskRecord>> GetTask(int64_t id) override { return real_->GetTask(id); }
+  Result<JourneyIds> MaxJourneyIds() override { return real_->MaxJourneyIds(); }
 
  private:
   class Tx final : public WriteTransaction {

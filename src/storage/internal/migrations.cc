@@ -99,6 +99,72 @@ CREATE TABLE list_changes(
   at INTEGER NOT NULL);
 CREATE INDEX list_changes_by_list ON list_changes(list_id, seq);
 )sql",
+    // 3: journeys: instances with their timers, the decision history, the outbox of
+    // messages to deliver, and reps' tasks.
+    R"sql(
+CREATE TABLE journey_instances(
+  id INTEGER PRIMARY KEY,
+  journey_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  profile_id INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  variant TEXT NOT NULL,
+  entered_at INTEGER NOT NULL,
+  step_entered_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  due_at INTEGER,
+  awaiting INTEGER NOT NULL,
+  trigger_seq INTEGER NOT NULL);
+CREATE INDEX journey_instances_active ON journey_instances(state) WHERE state = 'active';
+CREATE INDEX journey_instances_by_profile ON journey_instances(profile_id);
+CREATE TABLE journey_history(
+  seq INTEGER PRIMARY KEY,
+  instance_id INTEGER NOT NULL,
+  profile_id INTEGER NOT NULL,
+  journey_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  action TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  at INTEGER NOT NULL);
+CREATE INDEX journey_history_by_profile ON journey_history(profile_id, seq);
+CREATE INDEX journey_history_by_journey ON journey_history(journey_id, action);
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  instance_id INTEGER NOT NULL,
+  profile_id INTEGER NOT NULL,
+  journey_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  content TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  last_error TEXT NOT NULL);
+CREATE INDEX outbox_pending ON outbox(state, id) WHERE state = 'pending';
+CREATE INDEX outbox_by_profile ON outbox(profile_id, created_at);
+CREATE TABLE tasks(
+  id INTEGER PRIMARY KEY,
+  rep_id TEXT NOT NULL,
+  profile_id INTEGER NOT NULL,
+  instance_id INTEGER NOT NULL,
+  journey_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  talking_points TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  completed_at INTEGER,
+  completed_by TEXT NOT NULL,
+  notes TEXT NOT NULL);
+CREATE INDEX tasks_by_rep ON tasks(rep_id, state, due_at);
+)sql",
 };
 
 }  // namespace
