@@ -162,6 +162,23 @@ class SegmentEngine {
 
   Result<ProfileSegmentView> ForProfile(int64_t profile_id) const;
 
+  // What journeys read about a profile now, from the engine's memory.
+  struct ProfileFacts {
+    std::map<std::string, bool> consent;       // latest per channel
+    std::map<std::string, double> engagement;  // engagement_score per channel
+    std::string timezone;                      // trait timezone ("" when missing)
+    std::string owner_rep;                     // trait owner_rep
+  };
+  Result<ProfileFacts> Facts(int64_t profile_id) const;
+  // Checks a condition in the segment language (text form) and returns its canonical
+  // text; segments named in it must exist.
+  Result<std::string> CheckCondition(const std::string& condition);
+  // Whether the condition (checked before) holds for the profile now. Compiled once
+  // per distinct text.
+  Result<bool> Holds(int64_t profile_id, const std::string& condition);
+  // Whether the profile is in the segment (id or name) now; false for unknown ones.
+  bool IsMember(int64_t profile_id, const std::string& segment) const;
+
   struct Stats {
     size_t profiles = 0;
     size_t events = 0;

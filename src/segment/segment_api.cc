@@ -67,6 +67,23 @@ int SegmentEngine::Impl::FindSegment(const std::string& id_or_name) const {
   return -1;
 }
 
+// A segment named by its quoted name is saved by id, so a rename cannot break it.
+Status SegmentEngine::Impl::ResolveSegmentNames(Condition& root) const {
+  std::vector<Condition*> stack{&root};
+  while (!stack.empty()) {
+    Condition* c = stack.back();
+    stack.pop_back();
+    for (auto& child : c->children) stack.push_back(child.get());
+    if (c->kind != Condition::Kind::kSegment) continue;
+    int i = FindSegment(c->name);
+    if (i < 0) {
+      return Status::NotFound("no segment '" + c->name + "'; list them with GET /v1/segments");
+    }
+    c->name = segments_[i].info.id;
+  }
+  return Status::Ok();
+}
+
 int SegmentEngine::Impl::FindComputed(const std::string& name) const {
   for (size_t i = 0; i < computed_.size(); ++i) {
     if (computed_[i].info.name == name) return static_cast<int>(i);
@@ -201,20 +218,7 @@ static Status PrepareRule(SegmentEngine::Impl& impl, const SegmentSpec& spec, in
   }
   auto parsed = ParseDefinition(spec.definition_text, spec.definition_json);
   if (!parsed.ok()) return Status(parsed.status()).WithField("definition");
-  // A segment named by its quoted name is saved by id, so a rename cannot break it.
-  std::vector<Condition*> stack{parsed->get()};
-  while (!stack.empty()) {
-    Condition* c = stack.back();
-    stack.pop_back();
-    for (auto& child : c->children) stack.push_back(child.get());
-    if (c->kind != Condition::Kind::kSegment) continue;
-    int i = impl.FindSegment(c->name);
-    if (i < 0) {
-      return Status::NotFound("no segment '" + c->name + "'; list them with GET /v1/segments")
-          .WithField("definition");
-    }
-    c->name = impl.segments_[i].info.id;
-  }
+  if (Status s = impl.ResolveSegmentNames(**parsed); !s.ok()) return s.WithField("definition");
   std::vector<int> deps;
   auto compiled = impl.CompileCondition(**parsed, &deps);
   if (!compiled.ok()) return Status(compiled.status()).WithField("definition");

@@ -64,6 +64,7 @@ class SegmentEngine::Impl {
   }
   int FindSegment(const std::string& id_or_name) const;
   int FindComputed(const std::string& name) const;
+  Status ResolveSegmentNames(segment::Condition& root) const;
   Result<segment::CNode> CompileCondition(const segment::Condition& c, std::vector<int>* deps);
   void RecompileAll();
   Status SaveSegment(const SegmentDef& def);
@@ -95,6 +96,9 @@ class SegmentEngine::Impl {
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
 
   std::vector<MembershipChange> pending_;  // found while loading, emitted on Start
+
+  // Journeys' branch conditions, compiled once per text (guarded by mu_).
+  std::map<std::string, segment::CNode> conditions_;
 
   std::mutex scheduler_mu_;
   std::condition_variable scheduler_cv_;
