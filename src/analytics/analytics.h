@@ -50,8 +50,19 @@ std::string JoinPath(const Path& path);
 // Paths from the event log. Per profile, the touchpoints before each conversion
 // (within the lookback window) form a converting path; touchpoints after the last
 // conversion form a null path. Identify, group and alias calls, conversion events
-// themselves and channel "unknown" are not touchpoints.
+// themselves and channel "unknown" are not touchpoints. Every report over the log reads
+// it within PathOptions' window and filter.
 enum class PathGranularity { kChannel, kCampaign, kCommunication, kChannelTouchpoint };
+
+// Narrows a report from the event log to one segment, product and/or campaign (all that
+// are set must hold). docs/attribution.md "Filters" has the rules. A value that is empty
+// after trimming is not set; an unknown one matches nothing.
+struct ReportFilter {
+  std::string segment;   // a segment id or name, as the segment_entered events carry it
+  std::string product;   // Event::product
+  std::string campaign;  // Event::campaign
+  bool empty() const;
+};
 Result<PathGranularity> ParseGranularity(std::string_view name);
 
 struct PathOptions {
@@ -62,14 +73,16 @@ struct PathOptions {
   std::vector<std::string> excluded_channels;  // e.g. the catalog's inbound-only channels
   std::optional<Timestamp> since;
   std::optional<Timestamp> until;
+  ReportFilter filter;
 };
 
 struct PathBuildSummary {
-  int64_t profiles = 0;
-  int64_t events = 0;
+  int64_t profiles = 0;  // with an event in the window
+  int64_t events = 0;    // in the window
   int64_t conversions = 0;
   int64_t conversions_without_touch = 0;  // left out: nothing to attribute them to
   int64_t null_paths = 0;
+  int64_t filtered_out = 0;  // journeys (converting or null) the filter left out
 };
 
 Result<PathTable> BuildPaths(Store& store, const PathOptions& options,
@@ -178,6 +191,10 @@ struct ExposureOptions {
   std::vector<std::string> excluded_channels;
   std::optional<Timestamp> since;
   std::optional<Timestamp> until;
+  // Touches and conversions as the filter's rules keep them (a touch of the campaign
+  // covers a conversion within the exposure window); with a segment, only the
+  // profile-periods that begin with the profile in it.
+  ReportFilter filter;
 };
 Result<DataDrivenReport> AnalyseDataDriven(Store& store, const ExposureOptions& exposure,
                                            const DataDrivenOptions& options);
@@ -348,6 +365,10 @@ struct FunnelOptions {
   std::vector<std::string> stages = JourneyStages();  // distinct, non-empty
   std::optional<Timestamp> since;
   std::optional<Timestamp> until;
+  // Segment: stage events while in it. Product: stage events naming another product are
+  // left out, and a profile counts only when an event of its names the product.
+  // Campaign: the whole funnel of the profiles with an event of the campaign.
+  ReportFilter filter;
 };
 
 struct FunnelStage {
@@ -360,7 +381,7 @@ struct FunnelStage {
 };
 
 struct FunnelReport {
-  int64_t profiles = 0;  // with any event
+  int64_t profiles = 0;  // with any event (the filter's: an event it counts)
   std::vector<FunnelStage> stages;
 };
 
@@ -555,5 +576,81 @@ struct KpiReport {
 
 Result<KpiReport> BuildChannelKpis(Store& store, const ChannelCatalog& catalog,
                                    const KpiOptions& options);
+
+// Online versus offline engagement per customer, as a quadrant. Each event's axis is its
+// channel's `online` flag in the catalog. An event engages when it is a response, when
+// its channel is inbound or both ways (the customer came or talked), or when the channel's
+// family is "personal" (a rep visit that happened: the customer gave the rep time);
+// mass-media exposures and one-way sends are contacts, not engagement. A customer is
+// engaged on an axis when its engagements there reach the axis' threshold.
+enum class Quadrant { kOmnichannel, kDigital, kPersonal, kDisengaged };
+// "omnichannel" (both axes), "digital" (online only), "personal" (offline only),
+// "disengaged" (neither).
+std::string QuadrantName(Quadrant quadrant);
+Result<Quadrant> ParseQuadrant(std::string_view name);
+
+struct QuadrantOptions {
+  PathOptions paths;  // conversions, window and filter (the lookback: campaign coverage)
+  CostOptions costs;
+  // As KpiOptions::response_events, plus signing in.
+  std::vector<std::string> response_events = {"Email Opened",     "Email Clicked", "Content Shared",
+                                              "Webinar Attended", "page",          "screen",
+                                              "Signed In"};
+  // Engagements that make a customer engaged on the axis (0 or more); none: the median
+  // over the report's customers, at least 1.
+  std::optional<double> online_threshold;
+  std::optional<double> offline_threshold;
+  std::optional<Quadrant> quadrant;  // list only this quadrant's customers
+  int64_t limit = 0;                 // customers listed; 0: all
+};
+
+struct QuadrantRow {
+  Quadrant quadrant = Quadrant::kDisengaged;
+  int64_t customers = 0;
+  std::optional<double> share;  // of the report's customers
+  // Means per customer (none without customers).
+  std::optional<double> online_engagements;
+  std::optional<double> offline_engagements;
+  std::optional<double> online_contacts;
+  std::optional<double> offline_contacts;
+  std::optional<double> online_cost;  // what its contacts cost, as the KPIs count it
+  std::optional<double> offline_cost;
+  int64_t converting_customers = 0;
+  std::optional<double> conversion_rate;  // converting_customers / customers
+  int64_t conversions = 0;
+  double value = 0;
+  std::optional<double> value_per_customer;
+};
+
+struct QuadrantCustomer {
+  int64_t profile_id = 0;
+  std::string user_id;  // the latest seen in the window
+  int64_t online_engagements = 0;
+  int64_t offline_engagements = 0;
+  int64_t online_contacts = 0;
+  int64_t offline_contacts = 0;
+  double online_cost = 0;
+  double offline_cost = 0;
+  int64_t conversions = 0;
+  double value = 0;
+  Quadrant quadrant = Quadrant::kDisengaged;
+};
+
+struct QuadrantReport {
+  double online_threshold = 1;  // the thresholds used
+  double offline_threshold = 1;
+  bool online_threshold_is_median = false;
+  bool offline_threshold_is_median = false;
+  std::string currency;
+  int64_t customers = 0;               // profiles with a counted event in the window
+  std::vector<QuadrantRow> quadrants;  // omnichannel, digital, personal, disengaged
+  // Most value first, then profile id; only `quadrant`'s, at most `limit`.
+  std::vector<QuadrantCustomer> list;
+  int64_t unknown_channel_events = 0;         // on channels not in the catalog: left out
+  std::vector<std::string> unknown_channels;  // those channels, by name
+};
+
+Result<QuadrantReport> BuildEngagementQuadrants(Store& store, const ChannelCatalog& catalog,
+                                                const QuadrantOptions& options);
 
 }  // namespace unisono::analytics

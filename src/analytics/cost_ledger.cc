@@ -43,6 +43,19 @@ bool IsContact(const Event& e, const PathOptions& paths, const CostOptions& cost
          !(e.type == EventType::kTrack && Contains(costs.follow_up_events, e.name));
 }
 
+bool IsResponse(const Event& e, const std::vector<std::string>& responses) {
+  switch (e.type) {
+    case EventType::kPage:
+      return Contains(responses, "page");
+    case EventType::kScreen:
+      return Contains(responses, "screen");
+    case EventType::kTrack:
+      return Contains(responses, e.name);
+    default:
+      return false;
+  }
+}
+
 Result<CostLedger> CostLedger::Build(Store& store, const ChannelCatalog& catalog,
                                      const PathOptions& paths, const CostOptions& costs) {
   CostLedger ledger;

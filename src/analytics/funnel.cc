@@ -5,6 +5,7 @@
 
 #include "analytics/analytics.h"
 #include "analytics/internal/journey_math.h"
+#include "analytics/internal/report_filter.h"
 
 namespace unisono::analytics {
 namespace {
@@ -27,16 +28,50 @@ Status CheckStages(const std::vector<std::string>& stages) {
 // One profile's stage events in time order, folded into the report at its end.
 class FunnelFolder {
  public:
-  explicit FunnelFolder(const std::vector<std::string>& stages)
-      : stages_(stages), days_(stages.size()) {}
+  // Stages come mostly from events without a campaign (a search on the web, the purchase
+  // itself), so a campaign picks the profiles it reached and their whole funnel counts.
+  explicit FunnelFolder(const FunnelOptions& o)
+      : stages_(o.stages),
+        days_(o.stages.size()),
+        filter_(o.filter, o.since, o.until, {}, Millis(0), internal::CampaignScope::kProfiles) {}
+
+  std::optional<Timestamp> scan_since() const { return filter_.scan_since(); }
+
+  void Start() {
+    filter_.Reset();
+    counted_ = names_product_ = of_campaign_ = false;
+  }
 
   void Add(const Event& e) {
+    // Left out: before the window, a membership change, an event of another product.
+    if (filter_.Observe(e) != internal::FilterVerdict::kKept) return;
+    names_product_ = names_product_ || filter_.NamesProduct(e);
+    of_campaign_ = of_campaign_ || filter_.OfCampaign(e);
+    if (!filter_.in_segment()) return;
+    counted_ = true;
     auto it = std::find(stages_.begin(), stages_.end(), e.stage);
     if (e.stage.empty() || it == stages_.end()) return;
     events_.push_back({static_cast<size_t>(it - stages_.begin()), e.timestamp});
   }
 
   void Finish(FunnelReport& report) {
+    if (counted_ && filter_.KeepsFunnelProfile(names_product_, of_campaign_)) Fold(report);
+    events_.clear();
+  }
+
+  void Summarise(FunnelReport& report) {
+    for (size_t k = 0; k < stages_.size(); ++k) {
+      FunnelStage& s = report.stages[k];
+      if (k == 0) continue;
+      int64_t before = report.stages[k - 1].reached;
+      if (before > 0) s.conversion = static_cast<double>(s.reached) / before;
+      s.median_days = internal::Quantile(days_[k], 0.5);
+    }
+  }
+
+ private:
+  void Fold(FunnelReport& report) {
+    ++report.profiles;
     std::vector<bool> any(stages_.size(), false);
     for (const auto& [stage, at] : events_) {
       any[stage] = true;
@@ -58,23 +93,15 @@ class FunnelFolder {
       if (previous) days_[k].push_back(internal::Days(*reached - *previous));
       previous = reached;
     }
-    events_.clear();
   }
 
-  void Summarise(FunnelReport& report) {
-    for (size_t k = 0; k < stages_.size(); ++k) {
-      FunnelStage& s = report.stages[k];
-      if (k == 0) continue;
-      int64_t before = report.stages[k - 1].reached;
-      if (before > 0) s.conversion = static_cast<double>(s.reached) / before;
-      s.median_days = internal::Quantile(days_[k], 0.5);
-    }
-  }
-
- private:
   const std::vector<std::string>& stages_;
   std::vector<std::pair<size_t, Timestamp>> events_;
   std::vector<std::vector<double>> days_;  // per stage: days from the previous stage
+  internal::ProfileFilter filter_;
+  bool counted_ = false;        // an event of the profile counts (in the segment)
+  bool names_product_ = false;  // an event in the window names the filter's product
+  bool of_campaign_ = false;    // an event in the window is of the filter's campaign
 };
 
 }  // namespace
@@ -90,13 +117,13 @@ Result<FunnelReport> BuildFunnel(Store& store, const FunnelOptions& options) {
     report.stages.emplace_back();
     report.stages.back().stage = name;
   }
-  FunnelFolder folder(options.stages);
+  FunnelFolder folder(options);
   int64_t current = 0;
-  Status s = store.ScanEventsByProfile(options.since, options.until, [&](const Event& e) {
+  Status s = store.ScanEventsByProfile(folder.scan_since(), options.until, [&](const Event& e) {
     if (e.profile_id != current) {
       if (current != 0) folder.Finish(report);
       current = e.profile_id;
-      ++report.profiles;
+      folder.Start();
     }
     folder.Add(e);
     return true;

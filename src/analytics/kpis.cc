@@ -5,6 +5,7 @@
 
 #include "analytics/analytics.h"
 #include "analytics/internal/cost_ledger.h"
+#include "analytics/internal/report_filter.h"
 
 namespace unisono::analytics {
 namespace {
@@ -21,22 +22,6 @@ struct Counts {
   int64_t assists = 0;
   double cost_minor = 0;
 };
-
-bool IsResponse(const Event& e, const std::vector<std::string>& responses) {
-  auto listed = [&](std::string_view name) {
-    return std::find(responses.begin(), responses.end(), name) != responses.end();
-  };
-  switch (e.type) {
-    case EventType::kPage:
-      return listed("page");
-    case EventType::kScreen:
-      return listed("screen");
-    case EventType::kTrack:
-      return listed(e.name);
-    default:
-      return false;
-  }
-}
 
 std::optional<double> Ratio(double numerator, double denominator) {
   if (denominator <= 0) return std::nullopt;
@@ -61,8 +46,13 @@ class ProfileKpis {
     touches_.push_back({e.channel, e.timestamp});
   }
 
-  // The last touch of the conversion's path closes it; every other touch assists.
-  void Conversion(Timestamp at) {
+  // The last touch of the conversion's path closes it; every other touch assists. One
+  // the filter does not count still ends its path.
+  void Conversion(Timestamp at, bool counted) {
+    if (!counted) {
+      touches_.clear();
+      return;
+    }
     last_conversion_ = at;
     std::vector<const std::string*> path;
     for (const auto& t : touches_) {
@@ -106,6 +96,18 @@ class ProfileKpis {
   std::optional<Timestamp> last_conversion_;
 };
 
+// A touch-like event's share of its channel's contacts, cost and responses.
+void Count(const Event& e, const internal::CostLedger& ledger, const KpiOptions& o, Counts& c,
+           ProfileKpis& profile) {
+  // Records naming no channel are no channel's cost.
+  c.cost_minor += ledger.CostOf(e).channel_minor;
+  if (internal::IsResponse(e, o.response_events)) ++c.responses;
+  if (internal::IsContact(e, o.paths, o.costs)) {
+    ++c.contacts;
+    profile.Contact(e);
+  }
+}
+
 }  // namespace
 
 Result<KpiReport> BuildChannelKpis(Store& store, const ChannelCatalog& catalog,
@@ -119,33 +121,42 @@ Result<KpiReport> BuildChannelKpis(Store& store, const ChannelCatalog& catalog,
   KpiReport report;
   std::map<std::string, Counts> counts;
   ProfileKpis profile(o, counts);
+  internal::ProfileFilter filter(o.paths.filter, o.paths.since, o.paths.until,
+                                 o.paths.conversion_events, o.paths.lookback);
   int64_t current = 0;
-  Status s = store.ScanEventsByProfile(o.paths.since, o.paths.until, [&](const Event& e) {
+  auto add = [&](const Event& e) {
     if (e.profile_id != current) {
       if (current != 0 && profile.Finish()) ++report.reach;
       current = e.profile_id;
+      filter.Reset();
     }
-    if (internal::IsConversion(e, o.paths)) {
-      ++report.conversions;
-      profile.Conversion(e.timestamp);
-      return true;
+    switch (filter.Observe(e)) {
+      case internal::FilterVerdict::kConversion:
+        ++report.conversions;
+        profile.Conversion(e.timestamp, true);
+        return true;
+      case internal::FilterVerdict::kUncounted:
+        profile.Conversion(e.timestamp, false);
+        return true;
+      case internal::FilterVerdict::kKept:
+        break;
+      default:
+        return true;
     }
     if (!internal::IsTouchLike(e, o.paths)) return true;
-    Counts& c = counts[e.channel];
-    // Records naming no channel are no channel's cost.
-    c.cost_minor += ledger->CostOf(e).channel_minor;
-    if (IsResponse(e, o.response_events)) ++c.responses;
-    if (internal::IsContact(e, o.paths, o.costs)) {
-      ++c.contacts;
-      profile.Contact(e);
-    }
+    // A path's touches stay on it whatever the segment; contacts, costs and responses
+    // count only while the profile is in it.
     if (internal::IsPathTouch(e, o.paths)) profile.Touch(e);
+    if (filter.in_segment()) Count(e, *ledger, o, counts[e.channel], profile);
     return true;
-  });
+  };
+  Status s = store.ScanEventsByProfile(filter.scan_since(), o.paths.until, add);
   if (!s.ok()) return s;
   if (current != 0 && profile.Finish()) ++report.reach;
   for (const internal::UnallocatedCost& u : ledger->Unallocated(o.paths.since, o.paths.until)) {
-    if (!u.channel.empty()) counts[u.channel].cost_minor += u.amount_minor;
+    if (!u.channel.empty() && filter.KeepsUnallocated(u.campaign)) {
+      counts[u.channel].cost_minor += u.amount_minor;
+    }
   }
 
   int64_t closes = 0, path_touches = 0;

@@ -6,6 +6,7 @@
 
 #include "analytics/analytics.h"
 #include "analytics/internal/cost_ledger.h"
+#include "analytics/internal/report_filter.h"
 #include "analytics/internal/segment_membership.h"
 
 namespace unisono::analytics {
@@ -64,25 +65,36 @@ std::optional<PathGranularity> GranularityOf(RoiDimension by) {
 class RowFolder {
  public:
   RowFolder(const RoiOptions& o, const internal::CostLedger& ledger)
-      : o_(o), ledger_(ledger), whole_conversions_(!GranularityOf(o.by)) {}
+      : filter(o.paths.filter, o.paths.since, o.paths.until, o.paths.conversion_events,
+               o.paths.lookback),
+        o_(o),
+        ledger_(ledger),
+        whole_conversions_(!GranularityOf(o.by)) {}
 
-  void StartProfile() { segments.Reset(); }
+  void StartProfile() {
+    segments.Reset();
+    filter.Reset();
+  }
 
   void Add(const Event& e) {
     if (o_.by == RoiDimension::kSegment && internal::SegmentMembership::IsMembershipEvent(e)) {
       segments.Apply(e);  // also before the window
-      return;
     }
-    if ((o_.paths.since && e.timestamp < *o_.paths.since) ||
-        (o_.paths.until && e.timestamp >= *o_.paths.until)) {
-      return;
+    switch (filter.Observe(e)) {
+      case internal::FilterVerdict::kConversion:
+        return Conversion(e);
+      case internal::FilterVerdict::kKept:
+        // Contacts and their costs count while the profile is in the filter's segment.
+        if (internal::IsTouchLike(e, o_.paths) && filter.in_segment()) Touch(e);
+        return;
+      default:
+        return;
     }
-    if (internal::IsConversion(e, o_.paths)) return Conversion(e);
-    if (internal::IsTouchLike(e, o_.paths)) Touch(e);
   }
 
   std::map<std::string, Totals> rows;
   internal::SegmentMembership segments;
+  internal::ProfileFilter filter;
   std::set<std::string> value_currencies;
   double cost_minor = 0;
   double conversions = 0;
@@ -235,13 +247,14 @@ Result<RoiReport> BuildRoiReport(Store& store, const ChannelCatalog& catalog, co
   };
   // Segments entered before the window still hold inside it: read those from the start.
   const bool by_segment = o.by == RoiDimension::kSegment;
-  Status s =
-      store.ScanEventsByProfile(by_segment ? std::nullopt : o.paths.since, o.paths.until, add);
+  Status s = store.ScanEventsByProfile(by_segment ? std::nullopt : folder.filter.scan_since(),
+                                       o.paths.until, add);
   if (!s.ok()) return s;
   std::map<std::string, Totals>& rows = folder.rows;
 
   double unallocated_minor = 0;
   for (const internal::UnallocatedCost& u : ledger->Unallocated(o.paths.since, o.paths.until)) {
+    if (!folder.filter.KeepsUnallocated(u.campaign)) continue;
     const std::string& key = o.by == RoiDimension::kChannel    ? u.channel
                              : o.by == RoiDimension::kCampaign ? u.campaign
                                                                : std::string();

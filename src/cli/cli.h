@@ -5,12 +5,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "analytics/analytics.h"
 #include "core/core.h"
 #include "segment/segment.h"
+
+namespace CLI {
+class App;
+}
 
 namespace unisono::cli {
 
@@ -35,6 +40,7 @@ struct Config {
   std::string currency = "EUR";
   std::vector<IdentifierSetting> identifiers;  // custom types and overrides
   StageConfig stages;                          // [stages]: built-in computed traits
+  std::string contact_policy_json = "{}";      // [contact_policy]: journeys' contact pressure
 };
 
 // Reads the TOML config file into `config` (only the keys it sets).
@@ -96,6 +102,14 @@ int RunAttribution(const Config& config, const PathReportArgs& store_paths,
                    const std::string& format, bool against_demo_truth,
                    const AttributionOptions& options = {});
 
+// --segment, --product and --campaign: every report that takes --since and --until
+// takes them too (docs/attribution.md, "Filters").
+void AddReportFilterOptions(CLI::App& command, analytics::ReportFilter& filter);
+// The line a table's footer adds when a filter is set: what it kept, and with
+// `filtered_out` how many journeys it left out. Empty without a filter.
+std::string FilterFooter(const analytics::ReportFilter& filter,
+                         std::optional<int64_t> filtered_out = std::nullopt);
+
 // `unisono report paths`: conversion paths built from the store's event log.
 struct PathReportArgs {
   std::string lookback = "90d";
@@ -105,6 +119,7 @@ struct PathReportArgs {
   bool exclude_inbound = false;
   std::string since;
   std::string until;
+  analytics::ReportFilter filter;
   std::string format = "table";
 };
 int RunReportPaths(const Config& config, const PathReportArgs& args);
@@ -122,6 +137,7 @@ struct IncrementalArgs {
   bool interactions = false;
   std::string since;
   std::string until;
+  analytics::ReportFilter filter;
   bool against_demo_truth = false;
   std::string format = "table";
 };

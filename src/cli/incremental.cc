@@ -31,6 +31,7 @@ Result<analytics::DataDrivenReport> DataDrivenFromStore(const Config& config,
   if (!window.ok()) return Status(window.status()).WithField("exposure-window");
   exposure.period = *period;
   exposure.exposure_window = *window;
+  exposure.filter = args.filter;
   if (args.no_controls) exposure.controls.clear();
   if (!args.controls.empty()) exposure.controls = args.controls;
   for (auto [text, out] :

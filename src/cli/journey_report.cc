@@ -62,7 +62,8 @@ void Section(const Numbers& n, const std::string& title) {
 
 Status Transitions(Store& store, const analytics::PathOptions& o, const JourneyReportArgs& args,
                    Format format) {
-  auto r = analytics::BuildTransitions(store, o, {args.steps, args.top_paths});
+  analytics::PathBuildSummary summary;
+  auto r = analytics::BuildTransitions(store, o, {args.steps, args.top_paths}, &summary);
   if (!r.ok()) return r.status();
   Numbers n(format);
   if (args.sankey && format == Format::kJson) {
@@ -95,7 +96,7 @@ Status Transitions(Store& store, const analytics::PathOptions& o, const JourneyR
       std::cout << "; " << n.Count(r->drawn) << " drawn, " << n.Count(r->truncated)
                 << " longer than " << args.steps << " steps";
     }
-    std::cout << "\n";
+    std::cout << "\n" << FilterFooter(o.filter, summary.filtered_out);
   }
   return Status::Ok();
 }
@@ -111,7 +112,8 @@ Status Leaks(Store& store, const analytics::PathOptions& o, const JourneyReportA
   auto order = ParseLeakOrder(args.sort);
   if (!order.ok()) return order.status();
   if (args.limit < 0) return Status::InvalidArgument("--limit must be 0 (default) or more");
-  auto r = analytics::BuildLeaks(store, o, {args.min_switched, *order});
+  analytics::PathBuildSummary summary;
+  auto r = analytics::BuildLeaks(store, o, {args.min_switched, *order}, &summary);
   if (!r.ok()) return r.status();
   Numbers n(format);
   size_t limit = args.limit > 0 ? args.limit : n.people() ? 25 : r->rows.size();
@@ -131,7 +133,8 @@ Status Leaks(Store& store, const analytics::PathOptions& o, const JourneyReportA
     }
     std::cout << "\n"
               << n.Count(r->journeys) << " journeys, " << n.Count(r->nulls)
-              << " without conversion (" << n.Rate(r->null_rate) << ")\n";
+              << " without conversion (" << n.Rate(r->null_rate) << ")\n"
+              << FilterFooter(o.filter, summary.filtered_out);
   }
   return Status::Ok();
 }
@@ -143,10 +146,11 @@ Status Funnel(const Config& config, const JourneyReportArgs& args, Format format
     std::stringstream ss(args.stages + ",");
     for (std::string stage; std::getline(ss, stage, ',');) o.stages.push_back(Trim(stage));
   }
-  auto options = PathOptionsFromArgs(config, args.paths);  // since, until
+  auto options = PathOptionsFromArgs(config, args.paths);  // since, until, filter
   if (!options.ok()) return options.status();
   o.since = options->since;
   o.until = options->until;
+  o.filter = options->filter;
   auto store = OpenReportStore(config);
   if (!store.ok()) return store.status();
   auto r = analytics::BuildFunnel(**store, o);
@@ -162,7 +166,8 @@ Status Funnel(const Config& config, const JourneyReportArgs& args, Format format
     std::cout << "\n"
               << n.Count(r->profiles)
               << " profiles with events; reached = in funnel order, median_days = from the "
-                 "previous stage\n";
+                 "previous stage\n"
+              << FilterFooter(o.filter);
   }
   return Status::Ok();
 }
@@ -176,7 +181,8 @@ Status Journeys(Store& store, const analytics::PathOptions& o, const JourneyRepo
   analytics::JourneyStatsOptions stats;
   if (args.top_paths > 0) stats.top_paths = args.top_paths;
   stats.max_length = args.max_length;
-  auto r = analytics::BuildJourneyStats(store, o, stats);
+  analytics::PathBuildSummary summary;
+  auto r = analytics::BuildJourneyStats(store, o, stats, &summary);
   if (!r.ok()) return r.status();
   Numbers n(format);
   const bool all = n.people();
@@ -218,7 +224,8 @@ Status Journeys(Store& store, const analytics::PathOptions& o, const JourneyRepo
   if (all) {
     std::cout << "\n"
               << n.Count(r->journeys) << " journeys: " << n.Count(r->conversions) << " converted, "
-              << n.Count(r->nulls) << " did not\n";
+              << n.Count(r->nulls) << " did not\n"
+              << FilterFooter(o.filter, summary.filtered_out);
   }
   return Status::Ok();
 }
@@ -229,7 +236,9 @@ Status Customers(Store& store, const analytics::PathOptions& o, const JourneyRep
   if (table != "customers" && table != "routes") {
     return Status::InvalidArgument("--table is customers or routes");
   }
-  auto r = analytics::BuildCustomers(store, o, {args.top, args.routes, args.route_touches});
+  analytics::PathBuildSummary summary;
+  auto r =
+      analytics::BuildCustomers(store, o, {args.top, args.routes, args.route_touches}, &summary);
   if (!r.ok()) return r.status();
   Numbers n(format);
   const bool all = n.people();
@@ -260,7 +269,8 @@ Status Customers(Store& store, const analytics::PathOptions& o, const JourneyRep
     std::cout << "\n"
               << "these " << r->customers.size() << " of " << n.Count(r->converting_customers)
               << " converting customers hold " << n.Rate(share) << " of " << n.Money(r->total_value)
-              << " in conversion value\n";
+              << " in conversion value\n"
+              << FilterFooter(o.filter, summary.filtered_out);
   }
   return Status::Ok();
 }
@@ -320,6 +330,7 @@ JourneyReportCommands::JourneyReportCommands(CLI::App& report, const Config& con
     }
     sub->add_option("--since", p.since, "only events from this time (ISO-8601)");
     sub->add_option("--until", p.until, "only events before this time");
+    AddReportFilterOptions(*sub, p.filter);
     sub->add_option("--format", p.format, "table|csv|json")->capture_default_str();
   }
   CLI::App& transitions = *commands_[0];

@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
                          "leave out channels the catalog marks inbound-only");
   report_paths->add_option("--since", path_args.since, "only events from this time (ISO-8601)");
   report_paths->add_option("--until", path_args.until, "only events before this time");
+  unisono::cli::AddReportFilterOptions(*report_paths, path_args.filter);
   report_paths->add_option("--format", path_args.format, "table|csv|json")->capture_default_str();
   unisono::cli::JourneyReportCommands journey_reports(
       *report, config, [&](CLI::App& sub, Config& c) { AddCommonOptions(sub, c, config_path); });
@@ -237,6 +238,7 @@ int main(int argc, char** argv) {
                                "pairwise channel interactions");
   report_incremental->add_option("--since", incremental_args.since, "only events from this time");
   report_incremental->add_option("--until", incremental_args.until, "only events before this time");
+  unisono::cli::AddReportFilterOptions(*report_incremental, incremental_args.filter);
   report_incremental->add_flag("--against-demo-truth", incremental_args.against_demo_truth,
                                "compare with the demo population's true incremental conversions");
   report_incremental->add_option("--format", incremental_args.format, "table|csv|json")

@@ -20,6 +20,7 @@ Result<analytics::PathOptions> PathOptionsFromArgs(const Config& config,
   options.granularity = *granularity;
   if (!args.conversions.empty()) options.conversion_events = args.conversions;
   options.collapse_repeats = args.collapse_repeats;
+  options.filter = args.filter;
   for (auto [text, out] :
        {std::pair{&args.since, &options.since}, std::pair{&args.until, &options.until}}) {
     if (text->empty()) continue;
@@ -98,7 +99,8 @@ int RunReportPaths(const Config& config, const PathReportArgs& args) {
               << " events, " << WithThousands(summary.conversions) << " conversions ("
               << WithThousands(summary.conversions_without_touch)
               << " with no touch in the lookback, left out), " << WithThousands(summary.null_paths)
-              << " journeys without conversion\n";
+              << " journeys without conversion\n"
+              << FilterFooter(args.filter, summary.filtered_out);
   }
   return 0;
 }

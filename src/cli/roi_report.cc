@@ -8,26 +8,17 @@
 #include <memory>
 
 #include "analytics/analytics.h"
+#include "cli/quadrant_report.h"
 #include "storage/storage.h"
 
 namespace unisono::cli {
 namespace {
 
-// What both commands read: the window, lookback, conversions, exclusions, follow-ups.
-struct RoiArgs {
-  Config config;
+// roi's own flags on top of the shared ones.
+struct RoiArgs : CostReportArgs {
   std::string by = "channel";
   std::string model = "markov";
   int order = 1;
-  std::string lookback = "90d";
-  std::vector<std::string> conversions;
-  std::vector<std::string> follow_ups;
-  std::vector<std::string> responses;
-  bool collapse_repeats = false;
-  bool exclude_inbound = false;
-  std::string since;
-  std::string until;
-  std::string format = "table";
 };
 
 // "1234567.891" -> "1,234,567.89" with two decimals.
@@ -51,52 +42,13 @@ std::string Maybe(const std::optional<double>& v, bool machine) {
   return Money(*v, machine);
 }
 
-int Fail(const std::string& command, const Status& s) {
-  std::cerr << "unisono report " << command << ": " << s.message() << "\n";
-  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
-
-Result<ChannelCatalog> Catalog(const Config& config) {
-  if (config.channels.empty()) return ChannelCatalog::Builtin();
-  return ChannelCatalog::FromFile(config.channels);
-}
-
-Result<std::unique_ptr<Store>> OpenReadOnly(const Config& config) {
-  SqliteOptions o;
-  o.read_only = true;
-  o.exclusive = false;
-  return OpenSqliteStore(config.data, o);
-}
-
-Result<analytics::PathOptions> PathOptionsFrom(const RoiArgs& a, const ChannelCatalog& catalog) {
-  analytics::PathOptions o;
-  auto lookback = ParseDuration(a.lookback);
-  if (!lookback.ok()) return Status::InvalidArgument("--lookback: " + lookback.status().message());
-  o.lookback = *lookback;
-  if (!a.conversions.empty()) o.conversion_events = a.conversions;
-  o.collapse_repeats = a.collapse_repeats;
-  for (auto [flag, text, out] :
-       {std::tuple{"--since", &a.since, &o.since}, std::tuple{"--until", &a.until, &o.until}}) {
-    if (text->empty()) continue;
-    auto t = ParseTimestamp(*text);
-    if (!t.ok()) return Status::InvalidArgument(std::string(flag) + ": " + t.status().message());
-    *out = *t;
-  }
-  if (a.exclude_inbound) {
-    for (const auto& c : catalog.channels()) {
-      if (c.direction == "inbound") o.excluded_channels.push_back(c.id);
-    }
-  }
-  return o;
-}
-
 int RunRoi(const RoiArgs& a) {
   auto format = ParseFormat(a.format);
   if (!format.ok()) return Fail("roi", format.status());
-  auto catalog = Catalog(a.config);
+  auto catalog = CatalogOf(a.config);
   if (!catalog.ok()) return Fail("roi", catalog.status());
   analytics::RoiOptions o;
-  auto paths = PathOptionsFrom(a, *catalog);
+  auto paths = CostPathOptions(a, *catalog);
   if (!paths.ok()) return Fail("roi", paths.status());
   o.paths = *paths;
   if (!a.follow_ups.empty()) o.costs.follow_up_events = a.follow_ups;
@@ -111,7 +63,7 @@ int RunRoi(const RoiArgs& a) {
     return Fail("roi", Status::InvalidArgument("--order must be 1 to 4"));
   }
   o.model.markov.order = a.order;
-  auto store = OpenReadOnly(a.config);
+  auto store = OpenReportStore(a.config);
   if (!store.ok()) return Fail("roi", store.status());
   auto report = analytics::BuildRoiReport(**store, *catalog, o);
   if (!report.ok()) return Fail("roi", report.status());
@@ -150,7 +102,8 @@ int RunRoi(const RoiArgs& a) {
               << Money(report->unallocated_cost, false) << " unallocated), "
               << Fixed(report->conversions, 0) << " conversions worth "
               << Money(report->value, false) << currency << ", ROI " << Rate(report->roi, false)
-              << "\n";
+              << "\n"
+              << FilterFooter(a.filter);
   }
   return 0;
 }
@@ -158,15 +111,15 @@ int RunRoi(const RoiArgs& a) {
 int RunKpis(const RoiArgs& a) {
   auto format = ParseFormat(a.format);
   if (!format.ok()) return Fail("kpis", format.status());
-  auto catalog = Catalog(a.config);
+  auto catalog = CatalogOf(a.config);
   if (!catalog.ok()) return Fail("kpis", catalog.status());
   analytics::KpiOptions o;
-  auto paths = PathOptionsFrom(a, *catalog);
+  auto paths = CostPathOptions(a, *catalog);
   if (!paths.ok()) return Fail("kpis", paths.status());
   o.paths = *paths;
   if (!a.follow_ups.empty()) o.costs.follow_up_events = a.follow_ups;
   if (!a.responses.empty()) o.response_events = a.responses;
-  auto store = OpenReadOnly(a.config);
+  auto store = OpenReportStore(a.config);
   if (!store.ok()) return Fail("kpis", store.status());
   auto report = analytics::BuildChannelKpis(**store, *catalog, o);
   if (!report.ok()) return Fail("kpis", report.status());
@@ -203,12 +156,49 @@ int RunKpis(const RoiArgs& a) {
               << WithThousands(report->conversions) << " conversions; a channel acts as direct "
               << "when it closes more often than the average touch ("
               << Rate(report->baseline_close_share, false) << ")"
-              << (report->currency.empty() ? "" : "; costs in " + report->currency) << "\n";
+              << (report->currency.empty() ? "" : "; costs in " + report->currency) << "\n"
+              << FilterFooter(a.filter);
   }
   return 0;
 }
 
-void AddWindowOptions(CLI::App& sub, RoiArgs& a) {
+}  // namespace
+
+int Fail(const std::string& command, const Status& s) {
+  std::cerr << "unisono report " << command << ": " << s.message() << "\n";
+  return s.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+Result<ChannelCatalog> CatalogOf(const Config& config) {
+  if (config.channels.empty()) return ChannelCatalog::Builtin();
+  return ChannelCatalog::FromFile(config.channels);
+}
+
+Result<analytics::PathOptions> CostPathOptions(const CostReportArgs& a,
+                                               const ChannelCatalog& catalog) {
+  analytics::PathOptions o;
+  auto lookback = ParseDuration(a.lookback);
+  if (!lookback.ok()) return Status::InvalidArgument("--lookback: " + lookback.status().message());
+  o.lookback = *lookback;
+  if (!a.conversions.empty()) o.conversion_events = a.conversions;
+  o.collapse_repeats = a.collapse_repeats;
+  for (auto [flag, text, out] :
+       {std::tuple{"--since", &a.since, &o.since}, std::tuple{"--until", &a.until, &o.until}}) {
+    if (text->empty()) continue;
+    auto t = ParseTimestamp(*text);
+    if (!t.ok()) return Status::InvalidArgument(std::string(flag) + ": " + t.status().message());
+    *out = *t;
+  }
+  o.filter = a.filter;
+  if (a.exclude_inbound) {
+    for (const auto& c : catalog.channels()) {
+      if (c.direction == "inbound") o.excluded_channels.push_back(c.id);
+    }
+  }
+  return o;
+}
+
+void AddCostReportOptions(CLI::App& sub, CostReportArgs& a) {
   sub.add_option("--lookback", a.lookback, "touches this far before a conversion")
       ->capture_default_str();
   sub.add_option("--conversion", a.conversions,
@@ -224,10 +214,9 @@ void AddWindowOptions(CLI::App& sub, RoiArgs& a) {
                "leave channels the catalog marks inbound-only off the paths");
   sub.add_option("--since", a.since, "only events from this time (ISO-8601)");
   sub.add_option("--until", a.until, "only events before this time");
+  AddReportFilterOptions(sub, a.filter);
   sub.add_option("--format", a.format, "table|csv|json")->capture_default_str();
 }
-
-}  // namespace
 
 std::function<std::optional<int>()> AddRoiReportCommands(
     CLI::App& report, const Config& defaults,
@@ -247,7 +236,7 @@ std::function<std::optional<int>()> AddRoiReportCommands(
                   "communication: first, last, linear, time_decay, position, markov, shapley")
       ->capture_default_str();
   roi->add_option("--order", roi_args->order, "Markov chain order (1-4)")->capture_default_str();
-  AddWindowOptions(*roi, *roi_args);
+  AddCostReportOptions(*roi, *roi_args);
 
   CLI::App* kpis = report.add_subcommand(
       "kpis",
@@ -258,12 +247,14 @@ std::function<std::optional<int>()> AddRoiReportCommands(
                    "response event name, repeatable; 'page' and 'screen' for those calls "
                    "(default: Email Opened, Email Clicked, Content Shared, Webinar Attended, page, "
                    "screen)");
-  AddWindowOptions(*kpis, *kpi_args);
+  AddCostReportOptions(*kpis, *kpi_args);
 
-  return [roi, kpis, roi_args, kpi_args]() -> std::optional<int> {
+  auto run_quadrants = AddQuadrantReportCommand(report, defaults, add_common);
+
+  return [roi, kpis, roi_args, kpi_args, run_quadrants]() -> std::optional<int> {
     if (roi->parsed()) return RunRoi(*roi_args);
     if (kpis->parsed()) return RunKpis(*kpi_args);
-    return std::nullopt;
+    return run_quadrants();
   };
 }
 

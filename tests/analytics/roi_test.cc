@@ -396,6 +396,96 @@ TEST_F(RoiTest, ARecordIsSpreadOverTheContactsWithoutACostOfTheirOwn) {
   EXPECT_NEAR(report->unallocated_cost, 0.0, 1e-12);
 }
 
+TEST_F(RoiTest, AProductFilterKeepsItsConversionsAndTheTouchesNamingItOrNone) {
+  FillHandWorkedStore();
+  RoiOptions o;
+  o.model.model = "last";
+  o.paths.filter.product = "cardio";
+  auto report = BuildRoiReport(*store_, catalog_, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  auto rows = ByKey(*report);
+  // p2's resp contacts and order are left out; p2's page and p3's contacts name no
+  // product and stay. Each contact costs what it costs unfiltered.
+  EXPECT_EQ(rows["email"].contacts, 2);  // p1's and p3's (the open is a follow-up)
+  EXPECT_NEAR(rows["email"].cost, 0.20, 1e-9);
+  EXPECT_EQ(rows["social"].contacts, 2);  // p1's 450 and p3's 100
+  EXPECT_NEAR(rows["social"].cost, 5.50, 1e-9);
+  EXPECT_EQ(rows["web"].contacts, 1);
+  EXPECT_EQ(rows["rep_visit"].contacts, 2);
+  EXPECT_NEAR(rows["rep_visit"].cost, 150.00, 1e-9);
+  // Both cardio orders close on a rep visit; p2's and p3's null journeys name no cardio.
+  EXPECT_NEAR(rows["rep_visit"].conversions, 2.0, 1e-12);
+  EXPECT_NEAR(rows["rep_visit"].value, 250.00, 1e-9);
+  // R4's share of p1's three spring contacts; no record that no contact carries.
+  EXPECT_NEAR(rows[std::string(kNoKey)].cost, 7.20, 1e-9);
+  EXPECT_NEAR(rows[std::string(kNoKey)].conversions, 0.0, 1e-12);
+  EXPECT_FALSE(rows.count("tv"));
+  EXPECT_NEAR(report->unallocated_cost, 0.0, 1e-12);
+  EXPECT_NEAR(report->cost, 162.90, 1e-9);
+  EXPECT_NEAR(report->conversions, 2.0, 1e-12);
+  EXPECT_NEAR(report->value, 250.00, 1e-9);
+  EXPECT_NEAR(*report->roi, (250.0 - 162.90) / 162.90, 1e-12);
+}
+
+TEST_F(RoiTest, ASegmentFilterCountsWhatHappenedInsideItFromBeforeTheWindowOn) {
+  FillHandWorkedStore();
+  RoiOptions o;
+  o.model.model = "last";
+  o.paths.since = Day(1);
+  o.paths.filter.segment = "VIP";
+  auto report = BuildRoiReport(*store_, catalog_, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  auto rows = ByKey(*report);
+  // p1 is in VIP from day 4: its visit (10000 + R4's 240) and its order; its e-mail and
+  // social ad came before. p4 entered on day 0, before the window: its visit and order.
+  ASSERT_EQ(rows.size(), 4u);  // email and social: on p1's path, but no contact in VIP
+  EXPECT_EQ(rows["email"].contacts, 0);
+  EXPECT_NEAR(rows["email"].cost, 0.0, 1e-12);
+  EXPECT_NEAR(rows["social"].conversions, 0.0, 1e-12);
+  EXPECT_EQ(rows["rep_visit"].contacts, 2);
+  EXPECT_NEAR(rows["rep_visit"].cost, 150.00, 1e-9);
+  EXPECT_NEAR(rows["rep_visit"].conversions, 2.0, 1e-12);  // p1's path keeps its early touches
+  EXPECT_NEAR(rows["rep_visit"].value, 250.00, 1e-9);
+  EXPECT_NEAR(rows[std::string(kNoKey)].cost, 2.40, 1e-9);
+  EXPECT_NEAR(report->cost, 152.40, 1e-9);
+  EXPECT_NEAR(report->unallocated_cost, 0.0, 1e-12);
+  EXPECT_NEAR(report->conversions, 2.0, 1e-12);
+}
+
+TEST_F(RoiTest, ACampaignFilterNarrowsKpisToItsTouchesAndTheConversionsTheyReach) {
+  FillHandWorkedStore();
+  KpiOptions o;
+  o.paths.filter.campaign = "spring";
+  auto report = BuildChannelKpis(*store_, catalog_, o);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  std::map<std::string, ChannelKpis> k;
+  for (const ChannelKpis& c : report->channels) k[c.channel] = c;
+  // Spring reached p1 and p2, and both orders came after its touches; p4's order had no
+  // spring touch. p2's page, p3's and p4's contacts are of no or another campaign; the
+  // records of no campaign (tv, February's e-mail) are not spring's.
+  ASSERT_EQ(k.size(), 3u);
+  EXPECT_EQ(report->reach, 2);
+  EXPECT_EQ(report->conversions, 2);
+  // Paths: p1 email > email > social > rep_visit, p2 social > email: 2 closes in 6.
+  EXPECT_NEAR(*report->baseline_close_share, 2.0 / 6, 1e-12);
+  const ChannelKpis& email = k["email"];
+  EXPECT_EQ(email.reach, 2);
+  EXPECT_EQ(email.contacts, 2);
+  EXPECT_EQ(email.responses, 1);
+  EXPECT_NEAR(email.cost, 0.20, 1e-9);
+  EXPECT_EQ(email.converting_profiles, 2);
+  EXPECT_EQ(email.closes, 1);
+  EXPECT_EQ(email.assists, 2);
+  EXPECT_EQ(email.observed_role, "collaborative");  // exactly the baseline
+  EXPECT_EQ(k["social"].contacts, 2);
+  EXPECT_NEAR(k["social"].cost, 9.00, 1e-9);
+  EXPECT_EQ(k["social"].assists, 2);
+  EXPECT_EQ(k["rep_visit"].reach, 1);
+  EXPECT_NEAR(k["rep_visit"].cost, 100.00, 1e-9);
+  EXPECT_EQ(k["rep_visit"].closes, 1);
+  EXPECT_EQ(k["rep_visit"].observed_role, "direct");
+}
+
 TEST(RoiParsing, DimensionsAndBadOptions) {
   EXPECT_EQ(*ParseRoiDimension("segment"), RoiDimension::kSegment);
   EXPECT_EQ(RoiDimensionName(RoiDimension::kCommunication), "communication");

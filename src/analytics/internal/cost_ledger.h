@@ -24,6 +24,9 @@ bool IsTouchLike(const Event& e, const PathOptions& paths);
 bool IsPathTouch(const Event& e, const PathOptions& paths);
 // A touch-like event the company made (or a visit): not a follow-up.
 bool IsContact(const Event& e, const PathOptions& paths, const CostOptions& costs);
+// The customer's answer: a track event named in `responses`, or a page or screen call
+// while "page" or "screen" is listed.
+bool IsResponse(const Event& e, const std::vector<std::string>& responses);
 
 // What one event costs, in minor units.
 struct EventCost {
@@ -43,7 +46,8 @@ struct UnallocatedCost {
 class CostLedger {
  public:
   // Reads every cost record and scans the log over their periods once, to see which
-  // contacts each covers and what those already cost.
+  // contacts each covers and what those already cost. The report filter plays no part:
+  // a contact costs the same whatever the report looks at.
   static Result<CostLedger> Build(Store& store, const ChannelCatalog& catalog,
                                   const PathOptions& paths, const CostOptions& costs);
 

@@ -4,18 +4,13 @@
 #include <sstream>
 
 #include "analytics/analytics.h"
+#include "server/internal/render.h"
 #include "server/internal/reports.h"
 
 namespace unisono::http {
 namespace json = boost::json;
 
 namespace {
-
-Response Json(const json::value& v) {
-  Response r;
-  r.body = json::serialize(v);
-  return r;
-}
 
 json::value Optional(const std::optional<double>& v) {
   return v ? json::value(*v) : json::value(nullptr);
@@ -42,35 +37,6 @@ std::string JoinTouches(const std::vector<std::string>& touches) {
 }
 
 // A CSV document: header, then rows; fields quoted when they need it.
-class Csv {
- public:
-  explicit Csv(std::initializer_list<std::string> header) { Row(header); }
-  void Row(std::initializer_list<std::string> fields) {
-    bool first = true;
-    for (const auto& f : fields) {
-      if (!first) out_ += ',';
-      first = false;
-      if (f.find_first_of(",\"\n\r") == std::string::npos) {
-        out_ += f;
-        continue;
-      }
-      out_ += '"';
-      for (char c : f) out_ += c == '"' ? std::string("\"\"") : std::string(1, c);
-      out_ += '"';
-    }
-    out_ += '\n';
-  }
-  Response Done() {
-    Response r;
-    r.body = std::move(out_);
-    r.content_type = "text/csv";
-    return r;
-  }
-
- private:
-  std::string out_;
-};
-
 // An optional whole-number query parameter.
 Status IntParam(const Target& t, const char* name, int64_t& out) {
   std::string v = t.Get(name);
@@ -107,11 +73,10 @@ Result<bool> WantsCsv(const Target& t) {
 }
 
 json::object SummaryJson(const analytics::PathBuildSummary& s) {
-  return json::object{{"profiles", s.profiles},
-                      {"events", s.events},
-                      {"conversions", s.conversions},
-                      {"conversions_without_touch", s.conversions_without_touch},
-                      {"null_paths", s.null_paths}};
+  return json::object{
+      {"profiles", s.profiles},       {"events", s.events},
+      {"conversions", s.conversions}, {"conversions_without_touch", s.conversions_without_touch},
+      {"null_paths", s.null_paths},   {"filtered_out", s.filtered_out}};
 }
 
 Response Transitions(const Target& t, Store& store, const analytics::PathOptions& o, bool csv) {
@@ -149,6 +114,7 @@ Response Transitions(const Target& t, Store& store, const analytics::PathOptions
       {"nulls", r->nulls},
       {"drawn", r->drawn},
       {"truncated", r->truncated},
+      {"filter", FilterJson(o.filter)},
       {"summary", SummaryJson(summary)}});
 }
 
@@ -199,6 +165,7 @@ Response Leaks(const Target& t, Store& store, const analytics::PathOptions& o, b
                            {"journeys", r->journeys},
                            {"nulls", r->nulls},
                            {"null_rate", r->null_rate},
+                           {"filter", FilterJson(o.filter)},
                            {"summary", SummaryJson(summary)}});
 }
 
@@ -211,13 +178,11 @@ Response Funnel(const Target& t, Store& store, bool csv) {
     while (std::getline(ss, stage, ',')) o.stages.push_back(Trim(stage));
     if (stages.back() == ',') o.stages.push_back("");
   }
-  for (auto [name, out] : {std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
-    if (auto v = t.Get(name); !v.empty()) {
-      auto ts = ParseTimestamp(v);
-      if (!ts.ok()) return JsonError(Status(ts.status()).WithField(name));
-      *out = *ts;
-    }
-  }
+  auto scope = ReportScopeFrom(t);
+  if (!scope.ok()) return JsonError(scope.status());
+  o.since = scope->since;
+  o.until = scope->until;
+  o.filter = scope->filter;
   auto r = analytics::BuildFunnel(store, o);
   if (!r.ok()) return JsonError(r.status());
   if (csv) {
@@ -237,7 +202,8 @@ Response Funnel(const Target& t, Store& store, bool csv) {
                                  {"conversion", Optional(s.conversion)},
                                  {"median_days", Optional(s.median_days)}});
   }
-  return Json(json::object{{"items", std::move(items)}, {"profiles", r->profiles}});
+  return Json(json::object{
+      {"items", std::move(items)}, {"profiles", r->profiles}, {"filter", FilterJson(o.filter)}});
 }
 
 json::object PathRowJson(const analytics::PathRow& p) {
@@ -305,6 +271,7 @@ Response Journeys(const Target& t, Store& store, const analytics::PathOptions& o
       {"journeys", r->journeys},
       {"conversions", r->conversions},
       {"nulls", r->nulls},
+      {"filter", FilterJson(o.filter)},
       {"summary", SummaryJson(summary)}});
 }
 
@@ -353,6 +320,7 @@ Response Customers(const Target& t, Store& store, const analytics::PathOptions& 
                            {"total_value", r->total_value},
                            {"top_value", r->top_value},
                            {"top_share", r->total_value > 0 ? r->top_value / r->total_value : 0.0},
+                           {"filter", FilterJson(o.filter)},
                            {"summary", SummaryJson(summary)}});
 }
 

@@ -3,6 +3,57 @@
 #include "server/server.h"
 
 namespace unisono::http {
+
+Response Json(const boost::json::value& v, int status) {
+  Response r;
+  r.status = status;
+  r.body = boost::json::serialize(v);
+  return r;
+}
+
+Result<boost::json::object> BodyObject(const Request& req, const char* example) {
+  boost::system::error_code ec;
+  boost::json::value body = boost::json::parse(req.body, ec);
+  if (ec || !body.is_object()) {
+    return Status::InvalidArgument(std::string("send a JSON object like ") + example);
+  }
+  return body.as_object();
+}
+
+std::string StringField(const boost::json::object& o, const char* key) {
+  const boost::json::value* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+void Csv::Row(std::initializer_list<std::string> fields) {
+  bool first = true;
+  for (const auto& f : fields) {
+    if (!first) out_ += ',';
+    first = false;
+    if (f.find_first_of(",\"\n\r") == std::string::npos) {
+      out_ += f;
+      continue;
+    }
+    out_ += '"';
+    for (char c : f) out_ += c == '"' ? std::string("\"\"") : std::string(1, c);
+    out_ += '"';
+  }
+  out_ += '\n';
+}
+
+Response Csv::Done() {
+  Response r;
+  r.body = std::move(out_);
+  r.content_type = "text/csv";
+  return r;
+}
+
+boost::json::value ParsedOrString(const std::string& json_text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json_text, ec);
+  return ec ? boost::json::value(json_text) : v;
+}
+
 namespace json = boost::json;
 
 namespace {

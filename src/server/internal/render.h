@@ -4,8 +4,30 @@
 #include <boost/json.hpp>
 
 #include "profile/profile.h"
+#include "server/internal/router.h"
 
 namespace unisono::http {
+
+// A JSON response.
+Response Json(const boost::json::value& v, int status = 200);
+// The request body as a JSON object, or an error that shows `example`.
+Result<boost::json::object> BodyObject(const Request& req, const char* example);
+// A string member, "" when missing or not a string.
+std::string StringField(const boost::json::object& o, const char* key);
+// Stored JSON text as a value (a string when it does not parse).
+boost::json::value ParsedOrString(const std::string& json_text);
+
+// A CSV body (RFC 4180 quoting), row by row.
+class Csv {
+ public:
+  Csv() = default;
+  explicit Csv(std::initializer_list<std::string> header) { Row(header); }
+  void Row(std::initializer_list<std::string> fields);
+  Response Done();
+
+ private:
+  std::string out_;
+};
 
 boost::json::object EventJson(const Event& e);
 boost::json::object ProfileObject(const Profile& p);

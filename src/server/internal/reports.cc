@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "analytics/analytics.h"
+#include "server/internal/render.h"
 
 namespace unisono::http {
 namespace json = boost::json;
@@ -13,6 +14,29 @@ namespace {
 Status Field(Status s, const char* field) { return s.WithField(field); }
 
 }  // namespace
+
+Result<ReportScope> ReportScopeFrom(const Target& t) {
+  ReportScope scope;
+  for (auto [name, out] : {std::pair{"since", &scope.since}, std::pair{"until", &scope.until}}) {
+    if (auto v = t.Get(name); !v.empty()) {
+      auto ts = ParseTimestamp(v);
+      if (!ts.ok()) return Field(ts.status(), name);
+      *out = *ts;
+    }
+  }
+  scope.filter = {Trim(t.Get("segment")), Trim(t.Get("product")), Trim(t.Get("campaign"))};
+  return scope;
+}
+
+json::object FilterJson(const analytics::ReportFilter& f) {
+  auto value = [](const std::string& v) {
+    std::string trimmed = Trim(v);
+    return trimmed.empty() ? json::value(nullptr) : json::value(trimmed);
+  };
+  return json::object{{"segment", value(f.segment)},
+                      {"product", value(f.product)},
+                      {"campaign", value(f.campaign)}};
+}
 
 Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCatalog& catalog) {
   analytics::PathOptions o;
@@ -29,13 +53,11 @@ Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCat
   auto [first, last] = t.query.equal_range("conversion");
   if (first != last) o.conversion_events.clear();
   for (auto it = first; it != last; ++it) o.conversion_events.push_back(it->second);
-  for (auto [name, out] : {std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
-    if (auto v = t.Get(name); !v.empty()) {
-      auto ts = ParseTimestamp(v);
-      if (!ts.ok()) return Field(ts.status(), name);
-      *out = *ts;
-    }
-  }
+  auto scope = ReportScopeFrom(t);
+  if (!scope.ok()) return scope.status();
+  o.since = scope->since;
+  o.until = scope->until;
+  o.filter = scope->filter;
   for (auto [name, flag] : {std::pair{"collapse_repeats", &o.collapse_repeats}}) {
     std::string v = t.Get(name);
     if (v.empty() || v == "false") continue;
@@ -55,15 +77,10 @@ namespace {
 
 json::object SummaryJson(const analytics::PathBuildSummary& s, size_t distinct_paths) {
   return json::object{
-      {"profiles", s.profiles},       {"events", s.events},
-      {"conversions", s.conversions}, {"conversions_without_touch", s.conversions_without_touch},
-      {"null_paths", s.null_paths},   {"distinct_paths", distinct_paths}};
-}
-
-Response Json(const json::value& v) {
-  Response r;
-  r.body = json::serialize(v);
-  return r;
+      {"profiles", s.profiles},          {"events", s.events},
+      {"conversions", s.conversions},    {"conversions_without_touch", s.conversions_without_touch},
+      {"null_paths", s.null_paths},      {"filtered_out", s.filtered_out},
+      {"distinct_paths", distinct_paths}};
 }
 
 }  // namespace
@@ -108,6 +125,7 @@ Response PathsReport(const Target& t, Store* store, const ChannelCatalog& catalo
                                                    : json::value(nullptr);
   return Json(json::object{{"items", std::move(items)},
                            {"next_cursor", next},
+                           {"filter", FilterJson(options->filter)},
                            {"summary", SummaryJson(summary, order.size())}});
 }
 
@@ -171,7 +189,8 @@ Response AttributionReport(const Target& t, Store* store, const ChannelCatalog& 
     return Json(json::object{{"order", chain->order},
                              {"conversion_probability", chain->conversion_probability},
                              {"transitions", std::move(transitions)},
-                             {"removal_effects", std::move(effects)}});
+                             {"removal_effects", std::move(effects)},
+                             {"filter", FilterJson(options->filter)}});
   }
   if (t.Get("view") == "ordered_shapley") {
     auto credits = analytics::OrderedShapley(*table, spec.shapley);
@@ -183,7 +202,9 @@ Response AttributionReport(const Target& t, Store* store, const ChannelCatalog& 
                                    {"conversions", c.conversions},
                                    {"value", c.value}});
     }
-    return Json(json::object{{"items", std::move(items)}, {"total_conversions", total}});
+    return Json(json::object{{"items", std::move(items)},
+                             {"total_conversions", total},
+                             {"filter", FilterJson(options->filter)}});
   }
   if (std::string view = t.Get("view"); !view.empty() && view != "models") {
     return JsonError(
@@ -206,6 +227,7 @@ Response AttributionReport(const Target& t, Store* store, const ChannelCatalog& 
   return Json(json::object{{"items", std::move(items)},
                            {"total_conversions", total},
                            {"total_value", analytics::TotalValue(*table)},
+                           {"filter", FilterJson(options->filter)},
                            {"summary", SummaryJson(summary, table->paths.size())}});
 }
 

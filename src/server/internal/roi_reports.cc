@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "analytics/analytics.h"
+#include "server/internal/reports.h"
 
 namespace unisono::http {
 namespace json = boost::json;
@@ -25,41 +26,6 @@ Result<bool> Flag(const Target& t, const char* name) {
   if (v.empty() || v == "false") return false;
   if (v == "true") return true;
   return Field(Status::InvalidArgument(std::string(name) + " is true or false"), name);
-}
-
-// The window, lookback, conversions and exclusions, as /v1/reports/paths reads them.
-Result<analytics::PathOptions> PathOptionsFrom(const Target& t, const ChannelCatalog& catalog) {
-  analytics::PathOptions o;
-  if (auto v = t.Get("lookback"); !v.empty()) {
-    auto d = ParseDuration(v);
-    if (!d.ok()) return Field(d.status(), "lookback");
-    o.lookback = *d;
-  }
-  if (auto conversions = All(t, "conversion"); !conversions.empty()) {
-    o.conversion_events = conversions;
-  }
-  for (auto [name, out] : {std::pair{"since", &o.since}, std::pair{"until", &o.until}}) {
-    if (auto v = t.Get(name); !v.empty()) {
-      auto ts = ParseTimestamp(v);
-      if (!ts.ok()) return Field(ts.status(), name);
-      *out = *ts;
-    }
-  }
-  auto collapse = Flag(t, "collapse_repeats");
-  if (!collapse.ok()) return collapse.status();
-  o.collapse_repeats = *collapse;
-  auto exclude_inbound = Flag(t, "exclude_inbound");
-  if (!exclude_inbound.ok()) return exclude_inbound.status();
-  for (const auto& c : catalog.channels()) {
-    if (*exclude_inbound && c.direction == "inbound") o.excluded_channels.push_back(c.id);
-  }
-  return o;
-}
-
-analytics::CostOptions CostOptionsFrom(const Target& t) {
-  analytics::CostOptions o;
-  if (auto follow_ups = All(t, "follow_up"); !follow_ups.empty()) o.follow_up_events = follow_ups;
-  return o;
 }
 
 Result<bool> WantsCsv(const Target& t) {
@@ -97,10 +63,44 @@ Response Body(std::string body, bool csv) {
 
 }  // namespace
 
+// The lookback, conversions, exclusions and report scope, as /v1/reports/paths reads
+// them (the granularity follows the report).
+Result<analytics::PathOptions> CostPathOptionsFrom(const Target& t, const ChannelCatalog& catalog) {
+  analytics::PathOptions o;
+  if (auto v = t.Get("lookback"); !v.empty()) {
+    auto d = ParseDuration(v);
+    if (!d.ok()) return Field(d.status(), "lookback");
+    o.lookback = *d;
+  }
+  if (auto conversions = All(t, "conversion"); !conversions.empty()) {
+    o.conversion_events = conversions;
+  }
+  auto scope = ReportScopeFrom(t);
+  if (!scope.ok()) return scope.status();
+  o.since = scope->since;
+  o.until = scope->until;
+  o.filter = scope->filter;
+  auto collapse = Flag(t, "collapse_repeats");
+  if (!collapse.ok()) return collapse.status();
+  o.collapse_repeats = *collapse;
+  auto exclude_inbound = Flag(t, "exclude_inbound");
+  if (!exclude_inbound.ok()) return exclude_inbound.status();
+  for (const auto& c : catalog.channels()) {
+    if (*exclude_inbound && c.direction == "inbound") o.excluded_channels.push_back(c.id);
+  }
+  return o;
+}
+
+analytics::CostOptions CostOptionsFrom(const Target& t) {
+  analytics::CostOptions o;
+  if (auto follow_ups = All(t, "follow_up"); !follow_ups.empty()) o.follow_up_events = follow_ups;
+  return o;
+}
+
 Response RoiReport(const Target& t, Store* store, const ChannelCatalog& catalog) {
   if (!store) return JsonError(Status::Unavailable("reports need the store; none is attached"));
   analytics::RoiOptions o;
-  auto paths = PathOptionsFrom(t, catalog);
+  auto paths = CostPathOptionsFrom(t, catalog);
   if (!paths.ok()) return JsonError(paths.status());
   o.paths = *paths;
   o.costs = CostOptionsFrom(t);
@@ -166,14 +166,15 @@ Response RoiReport(const Target& t, Store* store, const ChannelCatalog& catalog)
           {"model", report->model.empty() ? json::value(nullptr) : json::value(report->model)},
           {"currency", report->currency},
           {"items", std::move(items)},
-          {"totals", std::move(totals)}}),
+          {"totals", std::move(totals)},
+          {"filter", FilterJson(o.paths.filter)}}),
       false);
 }
 
 Response KpisReport(const Target& t, Store* store, const ChannelCatalog& catalog) {
   if (!store) return JsonError(Status::Unavailable("reports need the store; none is attached"));
   analytics::KpiOptions o;
-  auto paths = PathOptionsFrom(t, catalog);
+  auto paths = CostPathOptionsFrom(t, catalog);
   if (!paths.ok()) return JsonError(paths.status());
   o.paths = *paths;
   o.costs = CostOptionsFrom(t);
@@ -223,7 +224,8 @@ Response KpisReport(const Target& t, Store* store, const ChannelCatalog& catalog
                                    {"reach", report->reach},
                                    {"conversions", report->conversions},
                                    {"baseline_close_share", Number(report->baseline_close_share)},
-                                   {"items", std::move(items)}}),
+                                   {"items", std::move(items)},
+                                   {"filter", FilterJson(o.paths.filter)}}),
       false);
 }
 

@@ -2,6 +2,7 @@
 // campaign, communication, product or segment, and the channel KPIs, as JSON or CSV.
 #pragma once
 
+#include "analytics/analytics.h"
 #include "server/internal/request_util.h"
 #include "server/internal/router.h"
 
@@ -9,5 +10,12 @@ namespace unisono::http {
 
 Response RoiReport(const Target& target, Store* store, const ChannelCatalog& catalog);
 Response KpisReport(const Target& target, Store* store, const ChannelCatalog& catalog);
+
+// What the reports over contacts and their costs read: lookback, conversion
+// (repeatable), collapse_repeats, exclude_inbound and the report scope; follow_up
+// (repeatable). Errors name the field.
+Result<analytics::PathOptions> CostPathOptionsFrom(const Target& target,
+                                                   const ChannelCatalog& catalog);
+analytics::CostOptions CostOptionsFrom(const Target& target);
 
 }  // namespace unisono::http

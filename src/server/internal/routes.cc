@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/internal/journey_reports.h"
+#include "server/internal/quadrant_reports.h"
 #include "server/internal/render.h"
 #include "server/internal/reports.h"
 #include "server/internal/request_util.h"
@@ -55,13 +56,6 @@ Response JsonError(const Status& status) {
 }
 
 namespace {
-
-Response Json(const json::value& v, int status = 200) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
 
 const std::pair<std::string_view, Endpoint> kIngestPaths[] = {
     {"/v1/identify", Endpoint::kIdentify}, {"/v1/track", Endpoint::kTrack},
@@ -471,6 +465,9 @@ void Router::Handle(Request req, Reply reply) {
   }
   if (req.method == "GET" && t.path == "/v1/reports/kpis") {
     return finish(t.path, KpisReport(t, impl_->deps.store, impl_->deps.catalog));
+  }
+  if (req.method == "GET" && t.path == "/v1/reports/quadrants") {
+    return finish(t.path, QuadrantsReport(t, impl_->deps.store, impl_->deps.catalog));
   }
   if (req.method == "GET" && t.path == "/v1/reports/attribution") {
     return finish(t.path, AttributionReport(t, impl_->deps.store, impl_->deps.catalog));

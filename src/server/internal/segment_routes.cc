@@ -10,19 +10,6 @@ namespace json = boost::json;
 
 namespace {
 
-Response Json(const json::value& v, int status = 200) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(v);
-  return r;
-}
-
-json::value ParsedOrString(const std::string& json_text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(json_text, ec);
-  return ec ? json::value(json_text) : v;
-}
-
 json::object SegmentObject(const SegmentInfo& s) {
   json::object o{{"id", s.id},
                  {"name", s.name},
@@ -38,20 +25,6 @@ json::object SegmentObject(const SegmentInfo& s) {
   }
   if (!s.owner_rep.empty()) o["owner_rep"] = s.owner_rep;
   return o;
-}
-
-Result<json::object> BodyObject(const Request& req, const char* example) {
-  boost::system::error_code ec;
-  json::value body = json::parse(req.body, ec);
-  if (ec || !body.is_object()) {
-    return Status::InvalidArgument(std::string("send a JSON object like ") + example);
-  }
-  return body.as_object();
-}
-
-std::string StringField(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
 // {"name", "description", "kind", "owner_rep", "definition": "text" | {json}}
