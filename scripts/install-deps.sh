@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build make pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libsimdjson-dev libcli11-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev libsqlite3-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libeigen3-dev libyaml-cpp-dev libcurl4-openssl-dev
+  libeigen3-dev libyaml-cpp-dev libcurl4-openssl-dev libhowardhinnant-date-dev tzdata
   sqlite3 curl ca-certificates
 )
 

@@ -1,5 +1,5 @@
-// `unisono apply -f FILE.yaml`: makes a running server's segments and computed traits
-// match a file — created when missing, updated when different, left alone when equal.
+// `unisono apply -f FILE.yaml`: makes a running server's segments, computed traits and
+// journeys match a file — created when missing, updated when different, left alone when equal.
 // The whole file is read and checked before anything is sent.
 #include <yaml-cpp/yaml.h>
 
@@ -34,9 +34,17 @@ struct SegmentItem {
   std::optional<json::value> definition;  // a string (text form) or an object (JSON form)
 };
 
+// A journey is its definition as JSON (docs/journeys.md), matched by name.
+struct JourneyItem {
+  std::string where;
+  std::string name;
+  json::object definition;
+};
+
 struct ApplyFile {
   std::vector<TraitItem> traits;
   std::vector<SegmentItem> segments;
+  std::vector<JourneyItem> journeys;
 };
 
 std::string Where(const std::string& file, const YAML::Node& node) {
@@ -156,21 +164,39 @@ Status ReadSegment(const std::string& file, const YAML::Node& item, ApplyFile& o
   return Status::Ok();
 }
 
+Status ReadJourney(const std::string& file, const YAML::Node& item, ApplyFile& out) {
+  if (!item.IsMap()) {
+    return Status::InvalidArgument(Where(file, item) +
+                                   ": each journey is a mapping with a name, a trigger and steps");
+  }
+  JourneyItem j;
+  j.where = Where(file, item);
+  j.definition = YamlToJson(item).as_object();
+  auto name = StringAt(file, item, "name");
+  if (!name.ok()) return name.status();
+  j.name = Trim(*name);
+  if (j.name.empty()) return Status::InvalidArgument(j.where + ": a journey needs a name");
+  out.journeys.push_back(std::move(j));
+  return Status::Ok();
+}
+
 Status ReadList(const std::string& file, const YAML::Node& list, const char* key, ApplyFile& out) {
   if (!list || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) {
     return Status::InvalidArgument(Where(file, list) + ": '" + key + "' is a list ('- name: ...')");
   }
   for (const auto& item : list) {
-    Status s =
-        std::string(key) == "segments" ? ReadSegment(file, item, out) : ReadTrait(file, item, out);
+    const std::string k = key;
+    Status s = k == "segments"   ? ReadSegment(file, item, out)
+               : k == "journeys" ? ReadJourney(file, item, out)
+                                 : ReadTrait(file, item, out);
     if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-// Each document is a mapping with `segments:` and `computed_traits:` lists, or a bare
-// list of segments.
+// Each document is a mapping with `segments:`, `computed_traits:` and `journeys:` lists,
+// or a bare list of segments.
 Result<ApplyFile> ReadApplyFile(const std::string& file) {
   std::vector<YAML::Node> documents;
   try {
@@ -187,12 +213,13 @@ Result<ApplyFile> ReadApplyFile(const std::string& file) {
     if (doc.IsSequence()) {
       s = ReadList(file, doc, "segments", out);
     } else if (doc.IsMap()) {
-      s = CheckKeys(file, doc, "file", {"segments", "computed_traits"});
+      s = CheckKeys(file, doc, "file", {"segments", "computed_traits", "journeys"});
       if (s.ok()) s = ReadList(file, doc["computed_traits"], "computed_traits", out);
       if (s.ok()) s = ReadList(file, doc["segments"], "segments", out);
+      if (s.ok()) s = ReadList(file, doc["journeys"], "journeys", out);
     } else {
-      s = Status::InvalidArgument(Where(file, doc) +
-                                  ": expected 'segments:' and 'computed_traits:' lists");
+      s = Status::InvalidArgument(
+          Where(file, doc) + ": expected 'segments:', 'computed_traits:' and 'journeys:' lists");
     }
     if (!s.ok()) return s;
   }
@@ -209,8 +236,14 @@ Result<ApplyFile> ReadApplyFile(const std::string& file) {
                                      "' is already declared at " + it->second);
     }
   }
-  if (out.segments.empty() && out.traits.empty()) {
-    return Status::InvalidArgument(file + ": no segments or computed_traits to apply");
+  for (const auto& j : out.journeys) {
+    if (auto [it, fresh] = seen.emplace("j" + j.name, j.where); !fresh) {
+      return Status::InvalidArgument(j.where + ": journey '" + j.name +
+                                     "' is already declared at " + it->second);
+    }
+  }
+  if (out.segments.empty() && out.traits.empty() && out.journeys.empty()) {
+    return Status::InvalidArgument(file + ": no segments, computed_traits or journeys to apply");
   }
   return out;
 }
@@ -300,6 +333,37 @@ Result<std::string> ApplySegment(HttpClient& http, const SegmentItem& s) {
   return (same ? "unchanged" : "updated") + Detail(after);
 }
 
+// The definition without what the server adds (id, version): what a file can say.
+json::object Comparable(json::object definition) {
+  definition.erase("id");
+  definition.erase("version");
+  return definition;
+}
+
+// Created when no journey has its name; a new version when its canonical definition
+// differs (the server checks the file's one without saving it).
+Result<std::string> ApplyJourney(HttpClient& http, const JourneyItem& j,
+                                 const std::map<std::string, json::object>& current) {
+  auto it = current.find(j.name);
+  if (it == current.end()) {
+    auto created = JsonBody(http.Post("/v1/journeys", json::serialize(j.definition)));
+    if (!created.ok()) return created.status();
+    return "created (" + Text(created->as_object(), "id") + ", version 1)";
+  }
+  const json::object& before = it->second;
+  auto checked = JsonBody(http.Post("/v1/journeys?dry_run=true", json::serialize(j.definition)));
+  if (!checked.ok()) return checked.status();
+  const std::string id = Text(before, "id");
+  if (Comparable(checked->as_object().at("definition").as_object()) ==
+      Comparable(before.at("definition").as_object())) {
+    return "unchanged (" + id + ", version " + json::serialize(before.at("version")) + ")";
+  }
+  auto updated = JsonBody(http.Put("/v1/journeys/" + UrlEscape(id), json::serialize(j.definition)));
+  if (!updated.ok()) return updated.status();
+  return "updated (" + id + ", version " + json::serialize(updated->as_object().at("version")) +
+         ")";
+}
+
 int Report(const std::string& where, const std::string& what, const Status& s) {
   std::cerr << "unisono apply: " << where << ": " << what << ": " << Describe(s) << "\n";
   return 1;
@@ -355,6 +419,23 @@ int RunApply(const std::string& server, const std::string& file) {
         } else {
           rc = Report(s->where, "segment \"" + s->name + "\"", status);
         }
+      }
+    }
+    // Journeys last: they name segments.
+    if (!applied->journeys.empty()) {
+      auto list = JsonBody(http.Get("/v1/journeys"));
+      if (!list.ok()) return Report(server, "journeys", list.status());
+      std::map<std::string, json::object> current;
+      for (const auto& item : list->as_object().at("items").as_array()) {
+        current[Text(item.as_object(), "name")] = item.as_object();
+      }
+      for (const auto& j : applied->journeys) {
+        auto outcome = ApplyJourney(http, j, current);
+        if (!outcome.ok() && outcome.status().code() == StatusCode::kUnavailable) {
+          return Report(j.where, "journey \"" + j.name + "\"", outcome.status());
+        }
+        if (!outcome.ok()) rc = Report(j.where, "journey \"" + j.name + "\"", outcome.status());
+        if (outcome.ok()) std::cout << "journey \"" << j.name << "\" " << *outcome << "\n";
       }
     }
   } catch (const std::exception& e) {  // boost::json's at()/as_*() on an unexpected answer

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "demo/demo.h"
 #include "ingest/ingest.h"
+#include "journey/journey.h"
 #include "profile/profile.h"
 #include "server/server.h"
 #include "storage/storage.h"
@@ -153,10 +154,13 @@ int RunServe(const Config& config, const std::string& clock_spec) {
     RecordCommit(*metrics, events, micros);
   };
   // Segments hear every commit; the engine is made after the service it writes through.
+  // Journeys read the log themselves and are only nudged.
   auto segment_hook = std::make_shared<std::atomic<SegmentEngine*>>(nullptr);
-  service_options.on_committed = [segment_hook](const WriteBatch& b,
-                                                const std::vector<uint8_t>& written) {
+  auto journey_hook = std::make_shared<std::atomic<JourneyEngine*>>(nullptr);
+  service_options.on_committed = [segment_hook, journey_hook](const WriteBatch& b,
+                                                              const std::vector<uint8_t>& written) {
     if (SegmentEngine* engine = segment_hook->load()) engine->OnCommitted(b, written);
+    if (JourneyEngine* journeys = journey_hook->load()) journeys->Nudge();
   };
   service_options.on_bulk_import = [segment_hook] {
     if (SegmentEngine* engine = segment_hook->load()) engine->Reload();
@@ -170,6 +174,15 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   if (!segments.ok()) return Fail("serve", segments.status());
   segment_hook->store(segments->get());
   (*segments)->StartScheduler(Millis(1000));
+  JourneyEngineOptions journey_options;
+  journey_options.catalog = *catalog;
+  journey_options.contact_policy_json = config.contact_policy_json;
+  journey_options.response_events = config.stages.response_events;
+  journey_options.messages_path = config.data + "/messages.jsonl";
+  auto journeys = JourneyEngine::Create(**store, **clock, **profiles, **segments, journey_options);
+  if (!journeys.ok()) return Fail("serve", journeys.status());
+  journey_hook->store(journeys->get());
+  (*journeys)->Start();
 
   ServerOptions options;
   options.host = config.host;
@@ -183,6 +196,7 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   options.ingest.identifier_traits = IdentifierTraits(config);
   ServerDeps deps{**profiles, *catalog, **clock, metrics, store->get()};
   deps.segments = segments->get();
+  deps.journeys = journeys->get();
   deps.manual_clock = dynamic_cast<ManualClock*>(clock->get());
   auto server = Server::Start(options, deps);
   if (!server.ok()) return Fail("serve", server.status());
@@ -197,9 +211,12 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   spdlog::info("received {}, draining requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Stop();
   server->reset();
+  (*journeys)->Stop();
+  journey_hook->store(nullptr);
   (*segments)->StopScheduler();
   profiles->reset();  // drains the commit queue; the engine still hears it
   segment_hook->store(nullptr);
+  journeys->reset();
   segments->reset();
   spdlog::info("stopped cleanly");
   return 0;

@@ -70,16 +70,16 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     msg << path << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  static const char* kKnown[] = {"host",       "port",       "data",
-                                 "write_keys", "channels",   "threads",
-                                 "log_level",  "log_format", "default_country_code",
-                                 "currency",   "identifier", "stages"};
+  static const char* kKnown[] = {
+      "host",       "port",      "data",          "write_keys",           "channels",
+      "threads",    "log_level", "log_format",    "default_country_code", "currency",
+      "identifier", "stages",    "contact_policy"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
       return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
                                      "'; known keys: host, port, data, write_keys, channels, "
                                      "threads, log_level, log_format, default_country_code, "
-                                     "currency, [[identifier]], [stages]");
+                                     "currency, [[identifier]], [stages], [contact_policy]");
     }
   }
   config.host = t["host"].value_or(config.host);
@@ -112,6 +112,12 @@ Status LoadConfigFile(const std::string& path, Config& config) {
   }
   if (auto* stages = t["stages"].as_table()) {
     if (Status s = LoadStages(path, *stages, config.stages); !s.ok()) return s;
+  }
+  if (auto* policy = t["contact_policy"].as_table()) {
+    // The journey engine reads the policy as JSON and checks it at start.
+    std::ostringstream json;
+    json << toml::json_formatter{*policy};
+    config.contact_policy_json = json.str();
   }
   if (auto* keys = t["write_keys"].as_array()) {
     config.write_keys.clear();

@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "ingest/ingest.h"
+#include "journey/journey.h"
 #include "profile/profile.h"
 #include "segment/segment.h"
 
@@ -42,6 +43,7 @@ struct ServerDeps {
   Store* store = nullptr;                  // reports read it; none: reports answer 503
   SegmentEngine* segments = nullptr;       // none: segment routes answer 503
   ManualClock* manual_clock = nullptr;     // set with --clock manual: POST /v1/admin/clock
+  JourneyEngine* journeys = nullptr;       // none: journey routes answer 503
 };
 
 class Server {

@@ -240,6 +240,42 @@ out=$("$BIN" report journeys --data "$WORK/demo1" --format csv)
 check "report journeys lists converting paths" contains "$out" "^path,conversions,nulls,value,conversion_rate"
 out=$("$BIN" report customers --data "$WORK/demo1" --format csv)
 check "report customers ranks profiles by value" contains "$out" "^p_[0-9][0-9]*,hcp-"
+
+# --- report filters: --segment, --product, --campaign on every report
+out=$("$BIN" report transitions --data "$WORK/demo1" --granularity campaign \
+  --campaign cardiozen-launch --format csv)
+check "--campaign keeps only that campaign's touches" test "$(tail -n +2 <<<"$out" | cut -d, -f1,2 |
+  tr ',' '\n' | grep -v -x -e '(start)' -e '(conversion)' -e '(null)' | sort -u)" = cardiozen-launch
+out=$("$BIN" report roi --data "$WORK/demo1" --by campaign --campaign cardiozen-launch --format csv)
+check "report roi --campaign has that campaign's row only" \
+  test "$(tail -n +2 <<<"$out" | cut -d, -f1 | sort -u)" = cardiozen-launch
+out=$("$BIN" report customers --data "$WORK/demo1" --campaign cardiozen-launch)
+check "a filtered table names the filter and what it left out" contains "$out" \
+  "^filter: campaign cardiozen-launch; [0-9,]* journeys left out$"
+all=$("$BIN" report kpis --data "$WORK/demo1" --format json | node -e '
+  let s = 0; for (const r of JSON.parse(require("fs").readFileSync(0))) s += +r.contacts; console.log(s)')
+few=$("$BIN" report kpis --data "$WORK/demo1" --campaign cardiozen-launch --format json | node -e '
+  let s = 0; for (const r of JSON.parse(require("fs").readFileSync(0))) s += +r.contacts; console.log(s)')
+check "report kpis --campaign counts fewer contacts" test "$few" -gt 0 -a "$few" -lt "$all"
+
+# --- engagement quadrants
+out=$("$BIN" report quadrants --data "$WORK/demo1")
+check "report quadrants prints the four quadrants" \
+  test "$(grep -c -E '^(omnichannel|digital|personal|disengaged) ' <<<"$out")" = 4
+check "report quadrants lists the top customers" contains "$out" "^Top customers by value"
+out=$("$BIN" report quadrants --data "$WORK/demo1" --format csv)
+check "report quadrants csv has the documented header" test "$(head -1 <<<"$out")" = \
+  "quadrant,customers,share,online_engagements,offline_engagements,online_contacts,offline_contacts,online_cost,offline_cost,converting_customers,conversion_rate,conversions,value,value_per_customer"
+in_quadrants=$(awk -F, 'NR > 1 {s += $2} END {print s}' <<<"$out")
+listed=$("$BIN" report quadrants --data "$WORK/demo1" --format csv --table customers | tail -n +2 | wc -l)
+check "every customer is in one quadrant" test "$in_quadrants" = "$listed"
+out=$("$BIN" report quadrants --data "$WORK/demo1" --quadrant digital --limit 2 --format csv --table customers)
+check "--quadrant and --limit narrow the customer list" \
+  test "$(tail -n +2 <<<"$out" | cut -d, -f11 | tr '\n' ' ')" = "digital digital "
+rc=0; out=$("$BIN" report quadrants --data "$WORK/demo1" --quadrant hybrid 2>&1) || rc=$?
+check "an unknown quadrant is named and exits 2" test "$rc" = 2 -a -n "$(grep -e '--quadrant' <<<"$out")"
+rc=0; out=$("$BIN" report quadrants --data "$WORK/demo1" --offline-threshold -2 2>&1) || rc=$?
+check "a negative threshold is refused" test "$rc" = 2 -a -n "$(grep -e '--offline-threshold' <<<"$out")"
 check "scores are a correlation and a share error" node -e '
   const rows = process.argv[1].trim().split("\n").slice(1).map((l) => l.split(","));
   for (const [, rho, err] of rows) {
@@ -323,6 +359,19 @@ printf 'segments:\n  - name: Y\n    definition: "trait(a) >= and"\n' >"$WORK/bad
 rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
 check "apply reports a bad definition with its column" \
   test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: segment "Y": column 13' <<<"$out")"
+# journeys in YAML, on the example segments
+out=$("$BIN" apply -f "$ROOT/examples/journeys.yaml")
+check "apply creates the example journeys" test "$(grep -c '^journey .* created' <<<"$out")" = 2
+out=$("$BIN" apply -f "$ROOT/examples/journeys.yaml")
+check "a second apply leaves the journeys alone" test "$(grep -c '^journey .* unchanged' <<<"$out")" = 2
+sed 's/timeout: 7d/timeout: 10d/' "$ROOT/examples/journeys.yaml" >"$WORK/journeys.yaml"
+out=$("$BIN" apply -f "$WORK/journeys.yaml")
+check "an edited journey becomes a new version" contains "$out" \
+  'journey "Reactivate lapsed buyers" updated (journey_1, version 2)'
+printf 'journeys:\n  - name: Z\n    trigger: {event: {name: Go}}\n    steps: [{type: wait, duraton: 1d}]\n' >"$WORK/bad.yaml"
+rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
+check "apply reports a bad journey with its JSON pointer" \
+  test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: journey "Z": .*/steps/0' <<<"$out")"
 stop_server
 rc=0; out=$("$BIN" segment list 2>&1) || rc=$?
 check "no server: a clear message and non-zero exit" \

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "server/internal/journey_reports.h"
+#include "server/internal/journey_routes.h"
 #include "server/internal/quadrant_reports.h"
 #include "server/internal/render.h"
 #include "server/internal/reports.h"
@@ -323,6 +324,16 @@ Response Router::Impl::AdvanceClock(const Request& req) {
     deps.manual_clock->Set(*t);
   }
   size_t evaluated = deps.segments ? deps.segments->RunDue() : 0;
+  if (deps.journeys) {
+    // Membership changes are written through the profile service: let them land, then
+    // run what the journeys have due (twice: a journey's own writes may trigger more).
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int i = 0; i < 500 && deps.profiles.queued_events() > 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      if (Status s = deps.journeys->RunUntilIdle(); !s.ok()) return JsonError(s);
+    }
+  }
   return Json(json::object{{"now", FormatTimestamp(deps.manual_clock->Now())},
                            {"profiles_reevaluated", evaluated}});
 }
@@ -449,6 +460,10 @@ void Router::Handle(Request req, Reply reply) {
   }
   if (std::string name;
       auto r = SegmentRoute(req, t, parts, impl_->deps.segments, impl_->deps.profiles, name)) {
+    return finish(name, std::move(*r));
+  }
+  if (std::string name;
+      auto r = JourneyRoute(req, t, parts, impl_->deps.journeys, impl_->deps.profiles, name)) {
     return finish(name, std::move(*r));
   }
   if (t.path == "/v1/admin/clock" && req.method == "POST") {
