@@ -24,13 +24,15 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # HTTP benchmarks against nginx and raw SQLite, identity resolution at 1M profiles,
-# attribution on 1M paths, segments on 1M profiles (~20M events) against SQLite.
+# attribution on 1M paths, segments on 1M profiles (~20M events) against SQLite, journeys
+# for 1M profiles against the same writes in plain SQLite.
 bench: build
 	@bash bench/install_deps.sh
 	@bash bench/run.sh
 	@$(BUILD)/bench/identity_bench --profiles 1000000 --events 2000000 --data $(BUILD)/identity-bench-data
 	@bash bench/attribution_bench.sh
 	@$(BUILD)/bench/segment_bench --profiles 1000000 --data $(BUILD)/segment-bench-data
+	@$(BUILD)/bench/journey_bench --profiles 1000000 --data $(BUILD)/journey-bench-data
 
 format:
 	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

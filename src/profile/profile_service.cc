@@ -136,27 +136,26 @@ class ProfileService::Impl {
 
   // Adds one event, resolved to its profile, to the batch.
   void Resolve(Event& e, WriteBatch& b) {
-    if (e.identifiers.empty() && e.profile_id > 0 && e.type != EventType::kAlias) {
-      b.events.push_back(std::move(e));  // already resolved by unisono itself
-      return;
-    }
-    Resolution r = e.type == EventType::kAlias ? graph_.Alias(e.previous_id, e.user_id, e.timestamp)
-                                               : graph_.Resolve(e.identifiers, e.timestamp);
-    for (auto& p : r.created) b.profiles.push_back(p);
-    for (auto& m : r.merges) {
-      Repoint(b, m.from_profile, m.into_profile);
-      b.merges.push_back(m);
-    }
-    for (auto& i : r.attached) b.identifiers.push_back(std::move(i));
-    e.profile_id = r.profile_id;
+    if (!(e.identifiers.empty() && e.profile_id > 0 && e.type != EventType::kAlias)) {
+      Resolution r = e.type == EventType::kAlias
+                         ? graph_.Alias(e.previous_id, e.user_id, e.timestamp)
+                         : graph_.Resolve(e.identifiers, e.timestamp);
+      for (auto& p : r.created) b.profiles.push_back(p);
+      for (auto& m : r.merges) {
+        Repoint(b, m.from_profile, m.into_profile);
+        b.merges.push_back(m);
+      }
+      for (auto& i : r.attached) b.identifiers.push_back(std::move(i));
+      e.profile_id = r.profile_id;
+    }  // else already resolved by unisono itself (a journey setting a trait, say)
     for (auto& t : e.traits) {
       if (t.key == "consent") continue;  // kept as consent history instead
-      b.traits.push_back({r.profile_id, t.key, t.json, e.timestamp});
+      b.traits.push_back({e.profile_id, t.key, t.json, e.timestamp});
     }
     for (auto& c : e.consents) {
       std::string source = EventTypeName(e.type);
       if (!e.source.empty()) source += " via " + e.source;
-      b.consents.push_back({r.profile_id, c.channel, c.granted, source, e.timestamp});
+      b.consents.push_back({e.profile_id, c.channel, c.granted, source, e.timestamp});
     }
     b.events.push_back(std::move(e));
   }

@@ -511,3 +511,213 @@ TEST(JourneyEngine, BadDefinitionsAreRefusedWithTheirPointerAndNothingIsStored) 
 
 }  // namespace
 }  // namespace unisono
+
+namespace unisono {
+namespace {
+
+TEST(JourneyEngine, ScheduledJourneysEnrolTheSegmentEveryPeriod) {
+  TempDir dir;
+  World w(dir.path());
+  w.Segment("Cardiologists", "trait(specialty) = \"cardiology\"");
+  auto id = w.Journey(R"J({"name": "Weekly digest",
+    "trigger": {"schedule": {"segment": "Cardiologists", "every": "7d"}},
+    "steps": [{"type": "wait", "duration": "1h"}]})J");
+  w.Send({Identify("d1", {{"specialty", "\"cardiology\""}}, kStart),
+          Identify("d2", {{"specialty", "\"oncology\""}}, kStart)});
+  w.Settle();
+  EXPECT_EQ(w.journeys->Results(id)->entered, 1);
+  w.Advance(std::chrono::days(7) - Millis(1));
+  EXPECT_EQ(w.journeys->Results(id)->entered, 1);
+  w.Advance(Millis(1));
+  EXPECT_EQ(w.journeys->Results(id)->entered, 2);
+  EXPECT_TRUE(w.History("d2").empty());
+}
+
+TEST(JourneyEngine, WaitsUntilATimeOfDayInTheProfilesTimeZone) {
+  TempDir dir;
+  World w(dir.path());
+  w.Journey(R"J({"name": "Morning",
+    "trigger": {"event": {"name": "Go"}},
+    "steps": [{"type": "wait", "until_time": "09:00"},
+              {"type": "send", "content": "morning", "channel": "postal"}]})J");
+  w.Send({Identify("d1", {{"timezone", "\"America/New_York\""}}, kStart)});
+  // 10:00 UTC is 05:00 in New York: 09:00 there is 14:00 UTC the same day.
+  w.Send({Track("d1", "Go", "web", kStart)});
+  w.Settle();
+  w.Advance(std::chrono::hours(4) - Millis(1));
+  EXPECT_TRUE(w.Messages().empty());
+  w.Advance(Millis(1));
+  auto messages = w.Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["time"].as_string(), "2026-01-05T14:00:00.000Z");
+}
+
+TEST(JourneyEngine, AWaitForAnEventTimesOutToItsOwnBranch) {
+  TempDir dir;
+  World w(dir.path());
+  w.Journey(R"J({"name": "Did they open?",
+    "trigger": {"event": {"name": "Go"}},
+    "steps": [{"type": "wait", "until_event": {"name": "Email Opened"}, "timeout": "3d",
+               "timeout_next": "nudge"},
+              {"type": "send", "content": "thanks", "channel": "postal", "next": "end"},
+              {"id": "nudge", "type": "send", "content": "nudge", "channel": "postal"},
+              {"id": "end", "type": "exit"}]})J");
+  w.Send({Identify("d1", {}, kStart), Identify("d2", {}, kStart)});
+  w.Send({Track("d1", "Go", "web", kStart), Track("d2", "Go", "web", kStart)});
+  // An open from before the wait began does not count.
+  w.Send({Track("d2", "Email Opened", "email", kStart - std::chrono::days(1))});
+  w.Settle();
+  w.clock.Advance(std::chrono::days(1));
+  w.Send({Track("d1", "Email Opened", "email", w.clock.Now())});
+  w.Settle();
+  w.Advance(std::chrono::days(2));
+  std::map<int64_t, std::string> content;
+  for (auto& m : w.Messages()) content[m["profile_id"].as_int64()] = m["content"].as_string();
+  EXPECT_EQ(content[w.Id("d1")], "thanks");
+  EXPECT_EQ(content[w.Id("d2")], "nudge");
+  EXPECT_TRUE(w.HasHistory("d2", "timeout"));
+}
+
+TEST(JourneyEngine, SuppressedProfilesAreSkippedAndSetTraitWritesTheProfile) {
+  TempDir dir;
+  World w(dir.path(), R"J({"suppression_segments": ["Do not contact"]})J");
+  SegmentSpec manual;
+  manual.name = "Do not contact";
+  manual.kind = "manual";
+  auto list = w.segments->CreateSegment(manual);
+  ASSERT_TRUE(list.ok()) << list.status().message();
+  w.Journey(R"J({"name": "Tag and mail",
+    "trigger": {"event": {"name": "Go"}},
+    "steps": [{"type": "set_trait", "trait": "nurtured", "value": true},
+              {"type": "send", "content": "hello", "channel": "postal"}]})J");
+  w.Send({Identify("d1", {}, kStart), Identify("d2", {}, kStart)});
+  ListEdit edit;
+  edit.profile_ids = {w.Id("d2")};
+  edit.actor = "compliance";
+  ASSERT_TRUE(w.segments->EditList(list->id, edit).ok());
+  w.Send({Track("d1", "Go", "web", kStart), Track("d2", "Go", "web", kStart)});
+  w.Settle();
+  auto messages = w.Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0]["profile_id"].as_int64(), w.Id("d1"));
+  EXPECT_TRUE(w.HasHistory("d2", "skipped:suppressed"));
+  auto profile = w.profiles->Get(w.Id("d1")).value();
+  bool tagged = false;
+  for (const auto& [key, trait] : profile.record.traits) {
+    tagged |= key == "nurtured" && trait.value_json == "true";
+  }
+  EXPECT_TRUE(tagged);
+}
+
+TEST(JourneyEngine, ATrackedVisitWithActivateJourneyStartsTheFollowUp) {
+  TempDir dir;
+  World w(dir.path());
+  auto id = w.Journey(R"J({"name": "After the visit", "trigger": {"rep_activation": true},
+    "steps": [{"type": "send", "content": "summary", "channel": "postal"}]})J");
+  w.Send({Identify("d1", {}, kStart)});
+  w.Send({Track("d1", "Rep Visit", "rep_visit", kStart,
+                "{\"activate_journey\": \"" + id + "\", \"notes\": \"from the CRM\"}")});
+  w.Settle();
+  ASSERT_EQ(w.Messages().size(), 1u);
+  EXPECT_EQ(w.journeys->Results(id)->entered, 1);
+}
+
+}  // namespace
+}  // namespace unisono
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace unisono {
+namespace {
+
+// A loopback HTTP endpoint that answers each request with the next status in `statuses`
+// and keeps what it received.
+class Hook {
+ public:
+  explicit Hook(std::vector<int> statuses) : statuses_(std::move(statuses)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(fd_, 8);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Hook() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  void Serve() {
+    for (size_t i = 0;; ++i) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos ||
+             request.size() < request.find("\r\n\r\n") + 4 + ContentLength(request)) {
+        ssize_t n = read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      int status = i < statuses_.size() ? statuses_[i] : 200;
+      std::string reply = "HTTP/1.1 " + std::to_string(status) +
+                          " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      write(c, reply.data(), reply.size());
+      close(c);
+      std::lock_guard lock(mu_);
+      requests_.push_back(request);
+    }
+  }
+  static size_t ContentLength(const std::string& r) {
+    auto at = r.find("Content-Length: ");
+    return at == std::string::npos ? 0 : std::stoul(r.substr(at + 16));
+  }
+  int fd_ = -1;
+  int port_ = 0;
+  std::vector<int> statuses_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+};
+
+TEST(JourneyEngine, AWebhookRetriesWithBackoffAndTheSameIdempotencyKey) {
+  TempDir dir;
+  World w(dir.path());
+  Hook hook({500});
+  w.Journey(R"J({"name": "Tell the CRM", "trigger": {"event": {"name": "Go"}},
+    "steps": [{"type": "webhook", "url": ")J" +
+            hook.url() + R"J("}]})J");
+  w.Send({Identify("d1", {}, kStart)});
+  w.Send({Track("d1", "Go", "web", kStart)});
+  w.Settle();
+  ASSERT_EQ(hook.requests().size(), 1u);
+  EXPECT_NE(hook.requests()[0].find("\"journey\":\"journey_1\""), std::string::npos);
+  EXPECT_EQ(w.journeys->stats().pending_messages, 1) << "a failed delivery waits to retry";
+  w.Advance(std::chrono::seconds(2));
+  auto requests = hook.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  auto key = [](const std::string& r) {
+    auto at = r.find("Idempotency-Key: ");
+    return r.substr(at, r.find("\r\n", at) - at);
+  };
+  EXPECT_EQ(key(requests[0]), key(requests[1]));
+  EXPECT_EQ(w.journeys->stats().pending_messages, 0);
+  w.Advance(std::chrono::hours(1));
+  EXPECT_EQ(hook.requests().size(), 2u) << "delivered once, never again";
+}
+
+}  // namespace
+}  // namespace unisono
