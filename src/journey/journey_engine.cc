@@ -10,6 +10,19 @@ namespace unisono {
 
 using journey::TriggerKind;
 
+namespace {
+
+// A string property of an event, "" when missing or not a string.
+std::string StringProperty(const Event& e, std::string_view key) {
+  boost::system::error_code ec;
+  boost::json::value props = boost::json::parse(e.properties_json, ec);
+  if (ec || !props.is_object()) return "";
+  const boost::json::value* v = props.as_object().if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+}  // namespace
+
 JourneyEngine::Impl::Impl(Store& store, Clock& clock, ProfileService& profiles,
                           SegmentEngine& segments, JourneyEngineOptions options)
     : store_(store),
@@ -142,13 +155,7 @@ void JourneyEngine::Impl::ProcessEvent(int64_t seq, const Event& e, Round& round
   if (IsContact(e)) AddContact(e.profile_id, ToMillis(e.timestamp), e.channel);
   const bool membership =
       e.source == "segment" && (e.name == "segment_entered" || e.name == "segment_exited");
-  std::string segment_id;
-  if (membership) {
-    auto props = boost::json::parse(e.properties_json);
-    if (const auto* v = props.as_object().if_contains("segment_id"); v && v->is_string()) {
-      segment_id = std::string(v->as_string());
-    }
-  }
+  const std::string segment_id = membership ? StringProperty(e, "segment_id") : "";
   // Instances in progress: goal, exit, or the event a wait waits for.
   if (auto it = by_profile_.find(e.profile_id); it != by_profile_.end()) {
     std::vector<int64_t> ids = it->second;
@@ -184,13 +191,9 @@ void JourneyEngine::Impl::ProcessEvent(int64_t seq, const Event& e, Round& round
     }
   }
   // Triggers, highest priority first.
-  std::string activate;
-  if (e.properties_json.find("activate_journey") != std::string::npos) {
-    auto props = boost::json::parse(e.properties_json);
-    if (const auto* v = props.as_object().if_contains("activate_journey"); v && v->is_string()) {
-      activate = std::string(v->as_string());
-    }
-  }
+  const std::string activate = e.properties_json.find("activate_journey") != std::string::npos
+                                   ? StringProperty(e, "activate_journey")
+                                   : "";
   for (int j : by_priority_) {
     const JourneyEntry& entry = journeys_[j];
     const JourneyVersion& v = *entry.current(versions_);
