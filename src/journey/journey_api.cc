@@ -66,6 +66,12 @@ Result<std::unique_ptr<JourneyVersion>> JourneyEngine::Impl::Prepare(const std::
 }
 
 Status JourneyEngine::Impl::SaveJourney(const JourneyEntry& entry) {
+  if (saved_checkpoint_ != checkpoint_) {
+    JourneyWrite checkpoint;
+    checkpoint.checkpoint_seq = checkpoint_;
+    if (Status s = store_.ApplyJourneyWrite(checkpoint); !s.ok()) return s;
+    saved_checkpoint_ = checkpoint_;
+  }
   json::object body;
   body["status"] = entry.status;
   body["created_at"] = FormatTimestamp(entry.created_at);

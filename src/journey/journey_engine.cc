@@ -46,12 +46,13 @@ Status JourneyEngine::Impl::Load() {
   auto checkpoint = store_.GetSetting("journey.checkpoint");
   if (!checkpoint.ok()) return checkpoint.status();
   if (*checkpoint) {
-    checkpoint_ = std::stoll(**checkpoint);
+    checkpoint_ = saved_checkpoint_ = std::stoll(**checkpoint);
   } else {
     // A new engine starts at the log's end: history does not trigger journeys.
     auto max = store_.MaxEventSeq();
     if (!max.ok()) return max.status();
     checkpoint_ = *max;
+    saved_checkpoint_ = -1;  // saved with the first round or definition
   }
   return Status::Ok();
 }
@@ -143,10 +144,22 @@ Result<int64_t> JourneyEngine::Impl::RunRound() {
     ++done;
   }
   RunSchedules(now, round);
-  if (last_seq != checkpoint_) round.write.checkpoint_seq = last_seq;
+  // Events that changed nothing need no transaction of their own: their checkpoint
+  // rides on the next round that writes, or is saved within a second (so ingest does
+  // not share its commits with a second writer for nothing). Replaying them after a
+  // crash changes nothing either: definitions save the checkpoint before they change.
+  const auto steady = std::chrono::steady_clock::now();
+  if (last_seq != saved_checkpoint_ &&
+      (!round.empty() || steady - checkpoint_saved_at_ >= std::chrono::seconds(1))) {
+    round.write.checkpoint_seq = last_seq;
+  }
+  checkpoint_ = last_seq;
   if (round.empty() && !round.write.checkpoint_seq) return done;
   if (Status c = Commit(round); !c.ok()) return c;
-  checkpoint_ = last_seq;
+  if (round.write.checkpoint_seq) {
+    saved_checkpoint_ = last_seq;
+    checkpoint_saved_at_ = steady;
+  }
   return done + static_cast<int64_t>(round.touched.size());
 }
 

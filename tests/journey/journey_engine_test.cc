@@ -721,3 +721,26 @@ TEST(JourneyEngine, AWebhookRetriesWithBackoffAndTheSameIdempotencyKey) {
 
 }  // namespace
 }  // namespace unisono
+
+namespace unisono {
+namespace {
+
+TEST(JourneyEngine, EventsReadBeforeAJourneyExistedNeverTriggerItAfterARestart) {
+  TempDir dir;
+  World w(dir.path());
+  w.Send({Identify("d1", {}, kStart)});
+  w.Settle();  // the first round saves its checkpoint
+  w.Send({Track("d1", "Go", "web", kStart)});
+  w.Settle();  // read within the second, changed nothing: its checkpoint is not saved yet
+  auto id = w.Journey(R"J({"name": "Late", "trigger": {"event": {"name": "Go"}},
+    "steps": [{"type": "exit"}]})J");
+  w.RestartJourneys();
+  w.Settle();
+  EXPECT_EQ(w.journeys->Results(id)->entered, 0);
+  w.Send({Track("d1", "Go", "web", kStart + Millis(1))});
+  w.Settle();
+  EXPECT_EQ(w.journeys->Results(id)->entered, 1);
+}
+
+}  // namespace
+}  // namespace unisono

@@ -104,6 +104,8 @@ class JourneyEngine::Impl {
   int FindJourney(const std::string& id) const;
   Result<std::unique_ptr<JourneyVersion>> Prepare(const std::string& json, const std::string& id,
                                                   int version);
+  // Saves the definition, after the checkpoint: events read before a definition
+  // changed are never replayed against it.
   Status SaveJourney(const JourneyEntry& entry);
   void SortByPriority();
   JourneyInfo Info(const JourneyEntry& entry) const;
@@ -134,7 +136,9 @@ class JourneyEngine::Impl {
   using Due = std::tuple<int64_t, int, int64_t>;  // due ms, -priority, instance id
   std::priority_queue<Due, std::vector<Due>, std::greater<Due>> timers_;
   std::unordered_map<int64_t, std::vector<journey::PastContact>> contacts_;
-  int64_t checkpoint_ = 0;
+  int64_t checkpoint_ = 0;        // the last event read
+  int64_t saved_checkpoint_ = 0;  // the last one durable in the store
+  std::chrono::steady_clock::time_point checkpoint_saved_at_{};
   int64_t next_instance_ = 1;
   int64_t next_message_ = 1;
   int64_t next_task_ = 1;
