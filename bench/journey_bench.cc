@@ -183,7 +183,7 @@ double SqlBaseline(const std::string& dir, int64_t instances, int64_t history, i
       "NULL,'')",
       -1, &ins_o, nullptr);
   auto start = Steady::now();
-  int64_t total = instances + history + outbox, done = 0, in_tx = 0;
+  int64_t in_tx = 0;
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   auto run = [&](sqlite3_stmt* s, int64_t i) {
     sqlite3_bind_int64(s, 1, i % 1'000'000);
@@ -200,9 +200,9 @@ double SqlBaseline(const std::string& dir, int64_t instances, int64_t history, i
       in_tx = 0;
     }
   };
-  for (int64_t i = 0; i < instances; ++i, ++done) run(ins_i, i);
-  for (int64_t i = 0; i < history; ++i, ++done) run(ins_h, i);
-  for (int64_t i = 0; i < outbox; ++i, ++done) run(ins_o, i);
+  for (int64_t i = 0; i < instances; ++i) run(ins_i, i);
+  for (int64_t i = 0; i < history; ++i) run(ins_h, i);
+  for (int64_t i = 0; i < outbox; ++i) run(ins_o, i);
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   double seconds = Seconds(Steady::now() - start);
   sqlite3_finalize(ins_i);
@@ -210,7 +210,6 @@ double SqlBaseline(const std::string& dir, int64_t instances, int64_t history, i
   sqlite3_finalize(ins_o);
   sqlite3_close(db);
   std::filesystem::remove_all(dir);
-  (void)total;
   return seconds;
 }
 
@@ -303,12 +302,10 @@ int main(int argc, char** argv) {
   double baseline = SqlBaseline(o.data + "-sql", instance_writes, history, outbox, jo.batch);
 
   // Trigger to queued message, one event at a time, with the engine's thread running.
-  const std::string ping = Must(journeys->CreateJourney(R"({"name": "Ping",
+  Must(journeys->CreateJourney(R"({"name": "Ping",
       "trigger": {"event": {"name": "Ping"}},
       "steps": [{"type": "send", "content": "pong", "channel": "postal"}]})"),
-                                "ping journey")
-                               .id;
-  (void)ping;
+       "ping journey");
   std::mutex mu;
   std::condition_variable cv;
   std::map<int64_t, Steady::time_point> queued_at;

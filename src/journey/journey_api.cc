@@ -125,7 +125,13 @@ void JourneyEngine::Impl::SortByPriority() {
   });
 }
 
-JourneyInfo JourneyEngine::Impl::Info(const JourneyEntry& entry) const {
+std::map<std::string, int64_t> JourneyEngine::Impl::ActiveByJourney() const {
+  std::map<std::string, int64_t> active;
+  for (const auto& [id, inst] : live_) ++active[inst.record.journey_id];
+  return active;
+}
+
+JourneyInfo JourneyEngine::Impl::Info(const JourneyEntry& entry, int64_t active) const {
   const journey::JourneyDefinition& def = entry.current(versions_)->def;
   JourneyInfo info;
   info.id = entry.id;
@@ -136,7 +142,7 @@ JourneyInfo JourneyEngine::Impl::Info(const JourneyEntry& entry) const {
   info.definition_json = JourneyToJson(def);
   info.created_at = entry.created_at;
   info.updated_at = entry.updated_at;
-  for (const auto& [id, inst] : live_) info.active += inst.record.journey_id == entry.id;
+  info.active = active;
   return info;
 }
 
@@ -164,7 +170,7 @@ Result<JourneyInfo> JourneyEngine::CreateJourney(const std::string& definition_j
   m.journeys_.push_back(std::move(entry));
   m.SortByPriority();
   Nudge();
-  return m.Info(m.journeys_.back());
+  return m.Info(m.journeys_.back(), 0);
 }
 
 Result<std::string> JourneyEngine::CheckJourney(const std::string& definition_json) {
@@ -191,21 +197,22 @@ Result<JourneyInfo> JourneyEngine::UpdateJourney(const std::string& id,
     return s;  // the unused version stays unreferenced
   m.journeys_[j] = std::move(updated);
   m.SortByPriority();
-  return m.Info(m.journeys_[j]);
+  return m.Info(m.journeys_[j], m.ActiveByJourney()[id]);
 }
 
 Result<JourneyInfo> JourneyEngine::GetJourney(const std::string& id) const {
   std::lock_guard lock(impl_->mu_);
   int j = impl_->FindJourney(id);
   if (j < 0) return Status::NotFound("no journey '" + id + "'; list them with GET /v1/journeys");
-  return impl_->Info(impl_->journeys_[j]);
+  return impl_->Info(impl_->journeys_[j], impl_->ActiveByJourney()[id]);
 }
 
 std::vector<JourneyInfo> JourneyEngine::ListJourneys() const {
   std::lock_guard lock(impl_->mu_);
   std::vector<JourneyInfo> out;
+  auto active = impl_->ActiveByJourney();
   for (const auto& entry : impl_->journeys_) {
-    if (!entry.deleted) out.push_back(impl_->Info(entry));
+    if (!entry.deleted) out.push_back(impl_->Info(entry, active[entry.id]));
   }
   return out;
 }
@@ -223,7 +230,7 @@ Result<JourneyInfo> JourneyEngine::SetStatus(const std::string& id, const std::s
   updated.updated_at = impl_->clock_.Now();
   if (Status s = impl_->SaveJourney(updated); !s.ok()) return s;
   impl_->journeys_[j] = std::move(updated);
-  return impl_->Info(impl_->journeys_[j]);
+  return impl_->Info(impl_->journeys_[j], impl_->ActiveByJourney()[id]);
 }
 
 Status JourneyEngine::DeleteJourney(const std::string& id) {

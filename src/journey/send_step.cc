@@ -101,18 +101,7 @@ StepOutcome JourneyEngine::Impl::Send(LiveInstance& inst, const journey::Step& s
     return {StepOutcome::kWait, 0};
   }
 
-  OutboxMessage m;
-  m.id = next_message_++;
-  m.idempotency_key = "j" + std::to_string(inst.record.id) + ":" + step.id + ":" +
-                      std::to_string(ToMillis(inst.record.step_entered_at));
-  m.instance_id = inst.record.id;
-  m.profile_id = profile;
-  m.journey_id = inst.record.journey_id;
-  m.version = inst.record.version;
-  m.step = step.id;
-  m.channel = channel;
-  m.content = step.content;
-  m.created_at = FromMillis(now);
+  OutboxMessage m = NewMessage(inst, step, channel, step.content, now);
   json::object payload;
   payload["message_id"] = m.id;
   payload["key"] = m.idempotency_key;

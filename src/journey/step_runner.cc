@@ -50,6 +50,26 @@ void JourneyEngine::Impl::Log(const LiveInstance& inst, const std::string& step,
   round.write.history.push_back(std::move(h));
 }
 
+// A message of the instance's current step; its idempotency key is the instance, the
+// step and the moment the step began, so a step run again after a restart reuses it.
+OutboxMessage JourneyEngine::Impl::NewMessage(const LiveInstance& inst, const Step& step,
+                                              const std::string& channel,
+                                              const std::string& content, int64_t now) {
+  OutboxMessage m;
+  m.id = next_message_++;
+  m.idempotency_key = "j" + std::to_string(inst.record.id) + ":" + step.id + ":" +
+                      std::to_string(ToMillis(inst.record.step_entered_at));
+  m.instance_id = inst.record.id;
+  m.profile_id = inst.record.profile_id;
+  m.journey_id = inst.record.journey_id;
+  m.version = inst.record.version;
+  m.step = step.id;
+  m.channel = channel;
+  m.content = content;
+  m.created_at = FromMillis(now);
+  return m;
+}
+
 void JourneyEngine::Impl::TryEnter(int j, int64_t profile, int64_t trigger_seq,
                                    const std::string& why, int64_t now, Round& round) {
   const JourneyEntry& entry = journeys_[j];
@@ -201,18 +221,7 @@ StepOutcome JourneyEngine::Impl::RunStep(LiveInstance& inst, int64_t now, Round&
       return go(step.next);
     }
     case StepType::kWebhook: {
-      OutboxMessage m;
-      m.id = next_message_++;
-      m.idempotency_key = "j" + std::to_string(inst.record.id) + ":" + step.id + ":" +
-                          std::to_string(ToMillis(inst.record.step_entered_at));
-      m.instance_id = inst.record.id;
-      m.profile_id = inst.record.profile_id;
-      m.journey_id = inst.record.journey_id;
-      m.version = inst.record.version;
-      m.step = step.id;
-      m.channel = "webhook";
-      m.content = step.url;
-      m.created_at = FromMillis(now);
+      OutboxMessage m = NewMessage(inst, step, "webhook", step.url, now);
       m.payload_json = Detail({{"profile_id", inst.record.profile_id},
                                {"journey", json::string(inst.record.journey_id)},
                                {"version", inst.record.version},

@@ -20,28 +20,8 @@ using testing::TempDir;
 // Monday 2026-01-05 10:00 UTC (11:00 in Madrid).
 const Timestamp kStart = ParseTimestamp("2026-01-05T10:00:00Z").value();
 
-Event Track(const std::string& user, const std::string& name, const std::string& channel,
-            Timestamp at, const std::string& properties = "{}") {
-  static std::atomic<int> n{0};
-  Event e;
-  e.type = EventType::kTrack;
-  e.message_id = "jm-" + std::to_string(++n);
-  e.user_id = user;
-  e.identifiers = {{"user_id", user}};
-  e.name = name;
-  e.channel = channel;
-  e.properties_json = properties;
-  e.timestamp = e.original_timestamp = e.received_at = at;
-  return e;
-}
-
-Event Identify(const std::string& user,
-               const std::vector<std::pair<std::string, std::string>>& traits, Timestamp at) {
-  Event e = Track(user, "", "unknown", at);
-  e.type = EventType::kIdentify;
-  for (const auto& [k, v] : traits) e.traits.push_back({k, v});
-  return e;
-}
+using testing::Identify;
+using testing::Track;
 
 // A store, the profile service, the segment engine hearing its commits and a journey
 // engine reading the log; the journey engine can be restarted on the same store.

@@ -17,27 +17,8 @@ using testing::TempDir;
 
 const Timestamp kStart = ParseTimestamp("2026-01-01T00:00:00Z").value();
 
-Event Track(const std::string& user, const std::string& name, const std::string& channel,
-            Timestamp at) {
-  static std::atomic<int> n{0};
-  Event e;
-  e.type = EventType::kTrack;
-  e.message_id = "m-" + std::to_string(++n);
-  e.user_id = user;
-  e.identifiers = {{"user_id", user}};
-  e.name = name;
-  e.channel = channel;
-  e.timestamp = e.original_timestamp = e.received_at = at;
-  return e;
-}
-
-Event Identify(const std::string& user,
-               const std::vector<std::pair<std::string, std::string>>& traits, Timestamp at) {
-  Event e = Track(user, "", "unknown", at);
-  e.type = EventType::kIdentify;
-  for (const auto& [k, v] : traits) e.traits.push_back({k, v});
-  return e;
-}
+using testing::Identify;
+using testing::Track;
 
 // A store, a profile service and a segment engine hearing its commits.
 class World {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -138,6 +139,29 @@ std::string Gzip(const std::string& data) {
   out.resize(zs.total_out);
   deflateEnd(&zs);
   return out;
+}
+
+Event Track(const std::string& user, const std::string& name, const std::string& channel,
+            Timestamp at, const std::string& properties) {
+  static std::atomic<int> n{0};
+  Event e;
+  e.type = EventType::kTrack;
+  e.message_id = "test-" + std::to_string(++n);
+  e.user_id = user;
+  e.identifiers = {{"user_id", user}};
+  e.name = name;
+  e.channel = channel;
+  e.properties_json = properties;
+  e.timestamp = e.original_timestamp = e.received_at = at;
+  return e;
+}
+
+Event Identify(const std::string& user,
+               const std::vector<std::pair<std::string, std::string>>& traits, Timestamp at) {
+  Event e = Track(user, "", "unknown", at);
+  e.type = EventType::kIdentify;
+  for (const auto& [k, v] : traits) e.traits.push_back({k, v});
+  return e;
 }
 
 }  // namespace unisono::testing

@@ -4,6 +4,10 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "core/core.h"
 
 namespace unisono::testing {
 
@@ -40,6 +44,13 @@ class HttpClient {
 };
 
 std::string BasicAuth(const std::string& user);
+
+// Events as a client sends them for `user` (identified by user_id), with a fresh
+// message id each: a track event, and an identify call setting traits (JSON values).
+Event Track(const std::string& user, const std::string& name, const std::string& channel,
+            Timestamp at, const std::string& properties = "{}");
+Event Identify(const std::string& user,
+               const std::vector<std::pair<std::string, std::string>>& traits, Timestamp at);
 std::string Gzip(const std::string& data);
 
 }  // namespace unisono::testing

@@ -86,6 +86,8 @@ class JourneyEngine::Impl {
   void EnterStep(LiveInstance& inst, int step, int64_t now, Round& round);
   StepOutcome RunStep(LiveInstance& inst, int64_t now, Round& round);
   StepOutcome Send(LiveInstance& inst, const journey::Step& step, int64_t now, Round& round);
+  OutboxMessage NewMessage(const LiveInstance& inst, const journey::Step& step,
+                           const std::string& channel, const std::string& content, int64_t now);
   void Finish(LiveInstance& inst, const std::string& state, const std::string& reason, int64_t now,
               Round& round);
   void Log(const LiveInstance& inst, const std::string& step, const std::string& action,
@@ -108,7 +110,8 @@ class JourneyEngine::Impl {
   // changed are never replayed against it.
   Status SaveJourney(const JourneyEntry& entry);
   void SortByPriority();
-  JourneyInfo Info(const JourneyEntry& entry) const;
+  std::map<std::string, int64_t> ActiveByJourney() const;  // instances in progress
+  JourneyInfo Info(const JourneyEntry& entry, int64_t active) const;
 
   // Outbox (outbox.cc).
   void StartOutbox();

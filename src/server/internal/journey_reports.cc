@@ -12,18 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::value Optional(const std::optional<double>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-std::string Number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-std::string Number(const std::optional<double>& v) { return v ? Number(*v) : std::string(); }
-
 json::array PathJson(const std::vector<std::string>& touches) {
   json::array a;
   for (const auto& t : touches) a.push_back(json::value(t));
@@ -36,27 +24,9 @@ std::string JoinTouches(const std::vector<std::string>& touches) {
   return s;
 }
 
-// A CSV document: header, then rows; fields quoted when they need it.
-// An optional whole-number query parameter.
-Status IntParam(const Target& t, const char* name, int64_t& out) {
-  std::string v = t.Get(name);
-  if (v.empty()) return Status::Ok();
-  size_t used = 0;
-  try {
-    out = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size()) {
-    return Status::InvalidArgument(std::string(name) + " is a whole number, not '" + v + "'")
-        .WithField(name);
-  }
-  return Status::Ok();
-}
-
 Status IntParam(const Target& t, const char* name, int& out) {
   int64_t wide = out;
-  if (Status s = IntParam(t, name, wide); !s.ok()) return s;
+  if (Status s = WholeParam(t, name, wide); !s.ok()) return s;
   if (wide < -1'000'000'000 || wide > 1'000'000'000) {
     return Status::InvalidArgument(std::string(name) + " is out of range").WithField(name);
   }
@@ -89,7 +59,7 @@ Response Transitions(const Target& t, Store& store, const analytics::PathOptions
   if (csv) {
     Csv out({"from", "to", "count", "probability"});
     for (const auto& x : r->transitions) {
-      out.Row({x.from, x.to, std::to_string(x.count), Number(x.probability)});
+      out.Row({x.from, x.to, std::to_string(x.count), CsvNumber(x.probability)});
     }
     return out.Done();
   }
@@ -121,8 +91,8 @@ Response Transitions(const Target& t, Store& store, const analytics::PathOptions
 Response Leaks(const Target& t, Store& store, const analytics::PathOptions& o, bool csv) {
   analytics::LeakOptions leaks;
   int64_t limit = 100;
-  if (Status s = IntParam(t, "min_switched", leaks.min_switched); !s.ok()) return JsonError(s);
-  if (Status s = IntParam(t, "limit", limit); !s.ok()) return JsonError(s);
+  if (Status s = WholeParam(t, "min_switched", leaks.min_switched); !s.ok()) return JsonError(s);
+  if (Status s = WholeParam(t, "limit", limit); !s.ok()) return JsonError(s);
   if (limit < 1 || limit > 10000) {
     return JsonError(Status::InvalidArgument("limit must be 1 to 10000").WithField("limit"));
   }
@@ -141,9 +111,9 @@ Response Leaks(const Target& t, Store& store, const analytics::PathOptions& o, b
              "stayed", "stayed_leaked", "stay_leak_rate", "excess"});
     for (const auto& x : r->rows) {
       out.Row({x.from, x.to, std::to_string(x.switched), std::to_string(x.leaked),
-               std::to_string(x.converted_after), Number(x.leak_rate), Number(x.conversion_rate),
-               std::to_string(x.stayed), std::to_string(x.stayed_leaked), Number(x.stay_leak_rate),
-               Number(x.excess)});
+               std::to_string(x.converted_after), CsvNumber(x.leak_rate),
+               CsvNumber(x.conversion_rate), std::to_string(x.stayed),
+               std::to_string(x.stayed_leaked), CsvNumber(x.stay_leak_rate), CsvNumber(x.excess)});
     }
     return out.Done();
   }
@@ -158,8 +128,8 @@ Response Leaks(const Target& t, Store& store, const analytics::PathOptions& o, b
                                  {"conversion_rate", x.conversion_rate},
                                  {"stayed", x.stayed},
                                  {"stayed_leaked", x.stayed_leaked},
-                                 {"stay_leak_rate", Optional(x.stay_leak_rate)},
-                                 {"excess", Optional(x.excess)}});
+                                 {"stay_leak_rate", JsonOrNull(x.stay_leak_rate)},
+                                 {"excess", JsonOrNull(x.excess)}});
   }
   return Json(json::object{{"items", std::move(items)},
                            {"journeys", r->journeys},
@@ -189,7 +159,7 @@ Response Funnel(const Target& t, Store& store, bool csv) {
     Csv out({"stage", "profiles", "events", "reached", "conversion", "median_days"});
     for (const auto& s : r->stages) {
       out.Row({s.stage, std::to_string(s.profiles), std::to_string(s.events),
-               std::to_string(s.reached), Number(s.conversion), Number(s.median_days)});
+               std::to_string(s.reached), CsvNumber(s.conversion), CsvNumber(s.median_days)});
     }
     return out.Done();
   }
@@ -199,8 +169,8 @@ Response Funnel(const Target& t, Store& store, bool csv) {
                                  {"profiles", s.profiles},
                                  {"events", s.events},
                                  {"reached", s.reached},
-                                 {"conversion", Optional(s.conversion)},
-                                 {"median_days", Optional(s.median_days)}});
+                                 {"conversion", JsonOrNull(s.conversion)},
+                                 {"median_days", JsonOrNull(s.median_days)}});
   }
   return Json(json::object{
       {"items", std::move(items)}, {"profiles", r->profiles}, {"filter", FilterJson(o.filter)}});
@@ -232,7 +202,7 @@ Response Journeys(const Target& t, Store& store, const analytics::PathOptions& o
     Csv out({"path", "conversions", "nulls", "value", "conversion_rate"});
     for (const auto& p : r->top_paths) {
       out.Row({JoinTouches(p.touches), std::to_string(p.conversions), std::to_string(p.nulls),
-               Number(p.value), Number(p.conversion_rate)});
+               CsvNumber(p.value), CsvNumber(p.conversion_rate)});
     }
     return out.Done();
   }
@@ -262,11 +232,11 @@ Response Journeys(const Target& t, Store& store, const analytics::PathOptions& o
   for (const auto& p : r->top_paths) paths.push_back(PathRowJson(p));
   return Json(json::object{
       {"time_to_conversion", json::object{{"buckets", std::move(buckets)},
-                                          {"median_days", Optional(r->median_days)},
-                                          {"p90_days", Optional(r->p90_days)}}},
+                                          {"median_days", JsonOrNull(r->median_days)},
+                                          {"p90_days", JsonOrNull(r->p90_days)}}},
       {"path_lengths", json::object{{"rows", std::move(lengths)},
-                                    {"median_converting", Optional(r->median_length_converting)},
-                                    {"median_null", Optional(r->median_length_null)}}},
+                                    {"median_converting", JsonOrNull(r->median_length_converting)},
+                                    {"median_null", JsonOrNull(r->median_length_null)}}},
       {"top_paths", std::move(paths)},
       {"journeys", r->journeys},
       {"conversions", r->conversions},
@@ -291,10 +261,10 @@ Response Customers(const Target& t, Store& store, const analytics::PathOptions& 
     for (const auto& c : r->customers) {
       std::string channels;
       for (const auto& [channel, share] : c.channels) {
-        channels += (channels.empty() ? "" : " ") + channel + ":" + Number(share);
+        channels += (channels.empty() ? "" : " ") + channel + ":" + CsvNumber(share);
       }
       out.Row({ProfileIdString(c.profile_id), c.user_id, std::to_string(c.conversions),
-               Number(c.value), JoinTouches(c.route), std::to_string(c.route_conversions),
+               CsvNumber(c.value), JoinTouches(c.route), std::to_string(c.route_conversions),
                channels});
     }
     return out.Done();

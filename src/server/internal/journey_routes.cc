@@ -102,14 +102,8 @@ json::object ResultsObject(const JourneyResults& r) {
 // A whole number query parameter in [lo, hi], or `fallback` when absent.
 Result<int64_t> IntParam(const Target& t, const char* name, int64_t fallback, int64_t lo,
                          int64_t hi) {
-  std::string text = t.Get(name);
-  if (text.empty()) return fallback;
-  try {
-    size_t used = 0;
-    int64_t v = std::stoll(text, &used);
-    if (used == text.size() && v >= lo && v <= hi) return v;
-  } catch (const std::exception&) {
-  }
+  int64_t v = fallback;
+  if (WholeParam(t, name, v).ok() && v >= lo && v <= hi) return v;
   return Status::InvalidArgument(std::string(name) + " must be a whole number from " +
                                  std::to_string(lo) + " to " + std::to_string(hi))
       .WithField(name);

@@ -3,7 +3,6 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
-#include <sstream>
 
 #include "analytics/analytics.h"
 #include "server/internal/render.h"
@@ -14,18 +13,6 @@ namespace unisono::http {
 namespace json = boost::json;
 
 namespace {
-
-json::value Optional(const std::optional<double>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-std::string Number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-std::string Number(const std::optional<double>& v) { return v ? Number(*v) : std::string(); }
 
 // An optional number parameter; its range is the report's to check.
 Status NumberParam(const Target& t, const char* name, std::optional<double>& out) {
@@ -38,22 +25,6 @@ Status NumberParam(const Target& t, const char* name, std::optional<double>& out
         .WithField(name);
   }
   out = d;
-  return Status::Ok();
-}
-
-Status WholeParam(const Target& t, const char* name, int64_t& out) {
-  std::string v = t.Get(name);
-  if (v.empty()) return Status::Ok();
-  size_t used = 0;
-  try {
-    out = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size()) {
-    return Status::InvalidArgument(std::string(name) + " is a whole number, not '" + v + "'")
-        .WithField(name);
-  }
   return Status::Ok();
 }
 
@@ -85,11 +56,12 @@ Response QuadrantsCsv(const analytics::QuadrantReport& r) {
            "converting_customers", "conversion_rate", "conversions", "value",
            "value_per_customer"});
   for (const auto& q : r.quadrants) {
-    out.Row({analytics::QuadrantName(q.quadrant), std::to_string(q.customers), Number(q.share),
-             Number(q.online_engagements), Number(q.offline_engagements), Number(q.online_contacts),
-             Number(q.offline_contacts), Number(q.online_cost), Number(q.offline_cost),
-             std::to_string(q.converting_customers), Number(q.conversion_rate),
-             std::to_string(q.conversions), Number(q.value), Number(q.value_per_customer)});
+    out.Row({analytics::QuadrantName(q.quadrant), std::to_string(q.customers), CsvNumber(q.share),
+             CsvNumber(q.online_engagements), CsvNumber(q.offline_engagements),
+             CsvNumber(q.online_contacts), CsvNumber(q.offline_contacts), CsvNumber(q.online_cost),
+             CsvNumber(q.offline_cost), std::to_string(q.converting_customers),
+             CsvNumber(q.conversion_rate), std::to_string(q.conversions), CsvNumber(q.value),
+             CsvNumber(q.value_per_customer)});
   }
   return out.Done();
 }
@@ -101,8 +73,9 @@ Response CustomersCsv(const analytics::QuadrantReport& r) {
   for (const auto& c : r.list) {
     out.Row({ProfileIdString(c.profile_id), c.user_id, std::to_string(c.online_engagements),
              std::to_string(c.offline_engagements), std::to_string(c.online_contacts),
-             std::to_string(c.offline_contacts), Number(c.online_cost), Number(c.offline_cost),
-             std::to_string(c.conversions), Number(c.value), analytics::QuadrantName(c.quadrant)});
+             std::to_string(c.offline_contacts), CsvNumber(c.online_cost),
+             CsvNumber(c.offline_cost), std::to_string(c.conversions), CsvNumber(c.value),
+             analytics::QuadrantName(c.quadrant)});
   }
   return out.Done();
 }
@@ -110,18 +83,18 @@ Response CustomersCsv(const analytics::QuadrantReport& r) {
 json::object QuadrantJson(const analytics::QuadrantRow& q) {
   return json::object{{"quadrant", analytics::QuadrantName(q.quadrant)},
                       {"customers", q.customers},
-                      {"share", Optional(q.share)},
-                      {"online_engagements", Optional(q.online_engagements)},
-                      {"offline_engagements", Optional(q.offline_engagements)},
-                      {"online_contacts", Optional(q.online_contacts)},
-                      {"offline_contacts", Optional(q.offline_contacts)},
-                      {"online_cost", Optional(q.online_cost)},
-                      {"offline_cost", Optional(q.offline_cost)},
+                      {"share", JsonOrNull(q.share)},
+                      {"online_engagements", JsonOrNull(q.online_engagements)},
+                      {"offline_engagements", JsonOrNull(q.offline_engagements)},
+                      {"online_contacts", JsonOrNull(q.online_contacts)},
+                      {"offline_contacts", JsonOrNull(q.offline_contacts)},
+                      {"online_cost", JsonOrNull(q.online_cost)},
+                      {"offline_cost", JsonOrNull(q.offline_cost)},
                       {"converting_customers", q.converting_customers},
-                      {"conversion_rate", Optional(q.conversion_rate)},
+                      {"conversion_rate", JsonOrNull(q.conversion_rate)},
                       {"conversions", q.conversions},
                       {"value", q.value},
-                      {"value_per_customer", Optional(q.value_per_customer)}};
+                      {"value_per_customer", JsonOrNull(q.value_per_customer)}};
 }
 
 json::object CustomerJson(const analytics::QuadrantCustomer& c) {

@@ -1,5 +1,7 @@
 #include "server/internal/render.h"
 
+#include <sstream>
+
 #include "server/server.h"
 
 namespace unisono::http {
@@ -23,6 +25,34 @@ Result<boost::json::object> BodyObject(const Request& req, const char* example) 
 std::string StringField(const boost::json::object& o, const char* key) {
   const boost::json::value* v = o.if_contains(key);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+boost::json::value JsonOrNull(const std::optional<double>& v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+std::string CsvNumber(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::string CsvNumber(const std::optional<double>& v) { return v ? CsvNumber(*v) : ""; }
+
+Status WholeParam(const Target& t, const char* name, int64_t& out) {
+  std::string v = t.Get(name);
+  if (v.empty()) return Status::Ok();
+  size_t used = 0;
+  try {
+    out = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size()) {
+    return Status::InvalidArgument(std::string(name) + " is a whole number, not '" + v + "'")
+        .WithField(name);
+  }
+  return Status::Ok();
 }
 
 void Csv::Row(std::initializer_list<std::string> fields) {

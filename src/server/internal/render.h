@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "profile/profile.h"
+#include "server/internal/request_util.h"
 #include "server/internal/router.h"
 
 namespace unisono::http {
@@ -16,6 +17,14 @@ Result<boost::json::object> BodyObject(const Request& req, const char* example);
 std::string StringField(const boost::json::object& o, const char* key);
 // Stored JSON text as a value (a string when it does not parse).
 boost::json::value ParsedOrString(const std::string& json_text);
+
+// A number, or null when there is none.
+boost::json::value JsonOrNull(const std::optional<double>& v);
+// A number as CSV text; "" when there is none.
+std::string CsvNumber(double v);
+std::string CsvNumber(const std::optional<double>& v);
+// An optional whole-number query parameter: `out` keeps its value when it is absent.
+Status WholeParam(const Target& t, const char* name, int64_t& out);
 
 // A CSV body (RFC 4180 quoting), row by row.
 class Csv {

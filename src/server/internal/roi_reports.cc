@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "analytics/analytics.h"
+#include "server/internal/render.h"
 #include "server/internal/reports.h"
 
 namespace unisono::http {
@@ -35,24 +36,20 @@ Result<bool> WantsCsv(const Target& t) {
   return Field(Status::InvalidArgument("format is json or csv, not '" + f + "'"), "format");
 }
 
-json::value Number(const std::optional<double>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-std::string Csv(const std::string& s) {
+std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
 
-std::string Csv(double v) {
+std::string CsvField(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.6f", v);
   return buf;
 }
 
-std::string Csv(const std::optional<double>& v) { return v ? Csv(*v) : ""; }
+std::string CsvField(const std::optional<double>& v) { return v ? CsvField(*v) : ""; }
 
 Response Body(std::string body, bool csv) {
   Response r;
@@ -136,9 +133,11 @@ Response RoiReport(const Target& t, Store* store, const ChannelCatalog& catalog)
                       ",contacts,cost,unallocated_cost,conversions,value,cost_per_conversion,"
                       "roi\n";
     for (const auto& r : report->rows) {
-      out += Csv(r.key) + (named ? "," + Csv(r.name) : "") + "," + std::to_string(r.contacts) +
-             "," + Csv(r.cost) + "," + Csv(r.unallocated_cost) + "," + Csv(r.conversions) + "," +
-             Csv(r.value) + "," + Csv(r.cost_per_conversion) + "," + Csv(r.roi) + "\n";
+      out += CsvField(r.key) + (named ? "," + CsvField(r.name) : "") + "," +
+             std::to_string(r.contacts) + "," + CsvField(r.cost) + "," +
+             CsvField(r.unallocated_cost) + "," + CsvField(r.conversions) + "," +
+             CsvField(r.value) + "," + CsvField(r.cost_per_conversion) + "," + CsvField(r.roi) +
+             "\n";
     }
     return Body(std::move(out), true);
   }
@@ -151,15 +150,15 @@ Response RoiReport(const Target& t, Store* store, const ChannelCatalog& catalog)
     row["unallocated_cost"] = r.unallocated_cost;
     row["conversions"] = r.conversions;
     row["value"] = r.value;
-    row["cost_per_conversion"] = Number(r.cost_per_conversion);
-    row["roi"] = Number(r.roi);
+    row["cost_per_conversion"] = JsonOrNull(r.cost_per_conversion);
+    row["roi"] = JsonOrNull(r.roi);
     items.push_back(std::move(row));
   }
   json::object totals{{"cost", report->cost},
                       {"unallocated_cost", report->unallocated_cost},
                       {"conversions", report->conversions},
                       {"value", report->value},
-                      {"roi", Number(report->roi)}};
+                      {"roi", JsonOrNull(report->roi)}};
   return Body(
       json::serialize(json::object{
           {"by", by},
@@ -190,13 +189,14 @@ Response KpisReport(const Target& t, Store* store, const ChannelCatalog& catalog
         "conversions_touched,converting_profiles,conversion_rate,cost,cost_per_contact,closes,"
         "assists,close_share,observed_role\n";
     for (const auto& k : report->channels) {
-      out += Csv(k.channel) + "," + k.declared_role + "," + std::to_string(k.reach) + "," +
-             std::to_string(k.contacts) + "," + Csv(k.frequency) + "," +
-             std::to_string(k.responses) + "," + Csv(k.engagement_rate) + "," +
+      out += CsvField(k.channel) + "," + k.declared_role + "," + std::to_string(k.reach) + "," +
+             std::to_string(k.contacts) + "," + CsvField(k.frequency) + "," +
+             std::to_string(k.responses) + "," + CsvField(k.engagement_rate) + "," +
              std::to_string(k.conversions_touched) + "," + std::to_string(k.converting_profiles) +
-             "," + Csv(k.conversion_rate) + "," + Csv(k.cost) + "," + Csv(k.cost_per_contact) +
-             "," + std::to_string(k.closes) + "," + std::to_string(k.assists) + "," +
-             Csv(k.close_share) + "," + k.observed_role + "\n";
+             "," + CsvField(k.conversion_rate) + "," + CsvField(k.cost) + "," +
+             CsvField(k.cost_per_contact) + "," + std::to_string(k.closes) + "," +
+             std::to_string(k.assists) + "," + CsvField(k.close_share) + "," + k.observed_role +
+             "\n";
     }
     return Body(std::move(out), true);
   }
@@ -206,27 +206,27 @@ Response KpisReport(const Target& t, Store* store, const ChannelCatalog& catalog
                                  {"declared_role", k.declared_role},
                                  {"reach", k.reach},
                                  {"contacts", k.contacts},
-                                 {"frequency", Number(k.frequency)},
+                                 {"frequency", JsonOrNull(k.frequency)},
                                  {"responses", k.responses},
-                                 {"engagement_rate", Number(k.engagement_rate)},
+                                 {"engagement_rate", JsonOrNull(k.engagement_rate)},
                                  {"conversions_touched", k.conversions_touched},
                                  {"converting_profiles", k.converting_profiles},
-                                 {"conversion_rate", Number(k.conversion_rate)},
+                                 {"conversion_rate", JsonOrNull(k.conversion_rate)},
                                  {"cost", k.cost},
-                                 {"cost_per_contact", Number(k.cost_per_contact)},
+                                 {"cost_per_contact", JsonOrNull(k.cost_per_contact)},
                                  {"closes", k.closes},
                                  {"assists", k.assists},
-                                 {"close_share", Number(k.close_share)},
+                                 {"close_share", JsonOrNull(k.close_share)},
                                  {"observed_role", k.observed_role}});
   }
-  return Body(
-      json::serialize(json::object{{"currency", report->currency},
-                                   {"reach", report->reach},
-                                   {"conversions", report->conversions},
-                                   {"baseline_close_share", Number(report->baseline_close_share)},
-                                   {"items", std::move(items)},
-                                   {"filter", FilterJson(o.paths.filter)}}),
-      false);
+  return Body(json::serialize(
+                  json::object{{"currency", report->currency},
+                               {"reach", report->reach},
+                               {"conversions", report->conversions},
+                               {"baseline_close_share", JsonOrNull(report->baseline_close_share)},
+                               {"items", std::move(items)},
+                               {"filter", FilterJson(o.paths.filter)}}),
+              false);
 }
 
 }  // namespace unisono::http
