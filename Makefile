@@ -17,7 +17,7 @@ build: deps
 # loading the demo population the first time.
 run: build
 	@$(BUILD)/unisono demo --data $(DATA) --if-empty
-	@exec $(BUILD)/unisono serve --data $(DATA) --host 127.0.0.1 --port $(PORT)
+	@exec $(BUILD)/unisono serve --data $(DATA) --host 127.0.0.1 --port $(PORT) --dry-run
 
 test: build
 	@cd tests/sdk && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; }
@@ -25,7 +25,8 @@ test: build
 
 # HTTP benchmarks against nginx and raw SQLite, identity resolution at 1M profiles,
 # attribution on 1M paths, segments on 1M profiles (~20M events) against SQLite, journeys
-# for 1M profiles against the same writes in plain SQLite.
+# for 1M profiles against the same writes in plain SQLite, delivery (email to aiosmtpd, SMS
+# to a stub provider) against libcurl alone.
 bench: build
 	@bash bench/install_deps.sh
 	@bash bench/run.sh
@@ -33,6 +34,7 @@ bench: build
 	@bash bench/attribution_bench.sh
 	@$(BUILD)/bench/segment_bench --profiles 1000000 --data $(BUILD)/segment-bench-data
 	@$(BUILD)/bench/journey_bench --profiles 1000000 --data $(BUILD)/journey-bench-data
+	@$(BUILD)/bench/delivery_bench --messages 5000 --runs 3 --data $(BUILD)/delivery-bench-data
 
 format:
 	@find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -238,7 +238,6 @@ int main(int argc, char** argv) {
   fmt::print("  profiles imported in {:.1f} s\n", Seconds(Steady::now() - t_import));
 
   JourneyEngineOptions jo;
-  jo.messages_path = "";  // messages stay in the outbox: delivery is not measured here
   auto journeys = Must(JourneyEngine::Create(*store, clock, *profiles, *segments, jo), "engine");
   const std::string id = Must(journeys->CreateJourney(kJourney), "journey").id;
   Import(*profiles, o.profiles, [](int64_t i) { return Own(i, "Enrol", EventType::kTrack); });

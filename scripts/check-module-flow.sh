@@ -2,7 +2,7 @@
 # Fails when a module includes one that comes later in the data flow, or another
 # module's internal/ folder (see STYLE.md, rule 15). Order, earliest first:
 set -euo pipefail
-order=(core storage ingest identity profile segment journey content channel analytics demo server cli)
+order=(core storage ingest identity profile segment content journey channel analytics demo server cli)
 cd "$(dirname "$0")/../src"
 
 rank() {

@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libsimdjson-dev libcli11-dev libfmt-dev libspdlog-dev
   libtomlplusplus-dev libsqlite3-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   libeigen3-dev libyaml-cpp-dev libcurl4-openssl-dev libhowardhinnant-date-dev tzdata
+  libkainjow-mustache-dev libssl-dev python3-aiosmtpd
   sqlite3 curl ca-certificates
 )
 

@@ -59,8 +59,10 @@ enum class PathGranularity { kChannel, kCampaign, kCommunication, kChannelTouchp
 // after trimming is not set; an unknown one matches nothing.
 struct ReportFilter {
   std::string segment;   // a segment id or name, as the segment_entered events carry it
-  std::string product;   // Event::product
+  std::string product;   // Event::product, a product alias or a catalog category id
   std::string campaign;  // Event::campaign
+  // Where `product` finds categories and aliases; none: the built-in catalog.
+  const ProductCatalog* products = nullptr;
   bool empty() const;
 };
 Result<PathGranularity> ParseGranularity(std::string_view name);

@@ -23,7 +23,7 @@ bool IsTouchLike(const Event& e) {
 }  // namespace
 
 ReportFilter Trimmed(const ReportFilter& filter) {
-  return {Trim(filter.segment), Trim(filter.product), Trim(filter.campaign)};
+  return {Trim(filter.segment), Trim(filter.product), Trim(filter.campaign), filter.products};
 }
 
 ProfileFilter::ProfileFilter(const ReportFilter& filter, std::optional<Timestamp> since,
@@ -36,6 +36,19 @@ ProfileFilter::ProfileFilter(const ReportFilter& filter, std::optional<Timestamp
       conversion_events_(conversion_events),
       lookback_(lookback),
       scope_(scope) {
+  if (!filter_.product.empty()) {
+    if (!filter_.products) {
+      builtin_products_ = std::make_shared<const ProductCatalog>(ProductCatalog::Builtin());
+      filter_.products = builtin_products_.get();
+    }
+    const ProductCatalog& catalog = *filter_.products;
+    for (const Product& p : catalog.products()) {
+      if (catalog.Find(filter_.product) == &p || catalog.InCategory(p.id, filter_.product)) {
+        spellings_.push_back(p.id);
+        spellings_.insert(spellings_.end(), p.aliases.begin(), p.aliases.end());
+      }
+    }
+  }
   Reset();
 }
 
@@ -75,7 +88,7 @@ FilterVerdict ProfileFilter::Conversion(const Event& e) {
 }
 
 bool ProfileFilter::NamesProduct(const Event& e) const {
-  return !filter_.product.empty() && e.product == filter_.product;
+  return !filter_.product.empty() && IsFilterProduct(e.product);
 }
 
 bool ProfileFilter::OfCampaign(const Event& e) const {
@@ -110,7 +123,26 @@ bool ProfileFilter::IsConversion(const Event& e) const {
 // A touch or conversion naming no product speaks for every product (a rep visit, a
 // newsletter, an order of several).
 bool ProfileFilter::OfAnotherProduct(const Event& e) const {
-  return !filter_.product.empty() && !e.product.empty() && e.product != filter_.product;
+  return !filter_.product.empty() && !e.product.empty() && !IsFilterProduct(e.product);
+}
+
+// Runs for every event: compares in place rather than building lower-case copies.
+bool ProfileFilter::IsFilterProduct(const std::string& product) const {
+  if (product == filter_.product) return true;
+  auto trimmed = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  };
+  std::string_view sent = trimmed(product);
+  return std::any_of(spellings_.begin(), spellings_.end(), [&](const std::string& spelling) {
+    std::string_view s = trimmed(spelling);
+    return s.size() == sent.size() &&
+           std::equal(s.begin(), s.end(), sent.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
+           });
+  });
 }
 
 void ProfileFilter::ApplyMembership(const Event& e) {

@@ -1,9 +1,11 @@
-// `unisono apply -f FILE.yaml`: makes a running server's segments, computed traits and
-// journeys match a file — created when missing, updated when different, left alone when equal.
+// `unisono apply -f FILE.yaml`: makes a running server's segments, computed traits,
+// content and journeys match a file — created when missing, updated when different, left
+// alone when equal.
 // The whole file is read and checked before anything is sent.
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -41,10 +43,27 @@ struct JourneyItem {
   json::object definition;
 };
 
+// A content item is its definition as JSON (docs/content.md), matched by id.
+struct ContentEntry {
+  std::string where;
+  std::string id;
+  json::object definition;
+};
+
+// An answer is its definition as JSON (docs/content.md, "Answers"), matched by id (the
+// server makes one from the question when the file gives none).
+struct AnswerEntry {
+  std::string where;
+  std::string id;  // "" when the file gives none
+  json::object definition;
+};
+
 struct ApplyFile {
   std::vector<TraitItem> traits;
   std::vector<SegmentItem> segments;
   std::vector<JourneyItem> journeys;
+  std::vector<ContentEntry> content;
+  std::vector<AnswerEntry> answers;
 };
 
 std::string Where(const std::string& file, const YAML::Node& node) {
@@ -180,6 +199,46 @@ Status ReadJourney(const std::string& file, const YAML::Node& item, ApplyFile& o
   return Status::Ok();
 }
 
+Status ReadContent(const std::string& file, const YAML::Node& item, ApplyFile& out) {
+  if (!item.IsMap()) {
+    return Status::InvalidArgument(Where(file, item) +
+                                   ": each content item is a mapping with an id, a name and "
+                                   "renditions");
+  }
+  ContentEntry c;
+  c.where = Where(file, item);
+  auto id = StringAt(file, item, "id");
+  if (!id.ok()) return id.status();
+  c.id = Trim(*id);
+  if (c.id.empty()) {
+    return Status::InvalidArgument(c.where + ": a content item needs an id (apply matches by id)");
+  }
+  c.definition = YamlToJson(item).as_object();
+  out.content.push_back(std::move(c));
+  return Status::Ok();
+}
+
+Status ReadAnswer(const std::string& file, const YAML::Node& item, ApplyFile& out) {
+  if (Status s =
+          CheckKeys(file, item, "answer", {"id", "question", "answer", "tags", "product", "by"});
+      !s.ok()) {
+    return s;
+  }
+  AnswerEntry a;
+  a.where = Where(file, item);
+  for (const char* key : {"id", "question", "answer"}) {
+    auto v = StringAt(file, item, key);
+    if (!v.ok()) return v.status();
+    if (key == std::string("id")) a.id = Trim(*v);
+    if (key != std::string("id") && Trim(*v).empty()) {
+      return Status::InvalidArgument(a.where + ": an answer needs a question and an answer");
+    }
+  }
+  a.definition = YamlToJson(item).as_object();
+  out.answers.push_back(std::move(a));
+  return Status::Ok();
+}
+
 Status ReadList(const std::string& file, const YAML::Node& list, const char* key, ApplyFile& out) {
   if (!list || list.IsNull()) return Status::Ok();
   if (!list.IsSequence()) {
@@ -189,14 +248,16 @@ Status ReadList(const std::string& file, const YAML::Node& list, const char* key
     const std::string k = key;
     Status s = k == "segments"   ? ReadSegment(file, item, out)
                : k == "journeys" ? ReadJourney(file, item, out)
+               : k == "content"  ? ReadContent(file, item, out)
+               : k == "answers"  ? ReadAnswer(file, item, out)
                                  : ReadTrait(file, item, out);
     if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-// Each document is a mapping with `segments:`, `computed_traits:` and `journeys:` lists,
-// or a bare list of segments.
+// Each document is a mapping with `segments:`, `computed_traits:`, `content:` and
+// `journeys:` lists, or a bare list of segments.
 Result<ApplyFile> ReadApplyFile(const std::string& file) {
   std::vector<YAML::Node> documents;
   try {
@@ -213,13 +274,17 @@ Result<ApplyFile> ReadApplyFile(const std::string& file) {
     if (doc.IsSequence()) {
       s = ReadList(file, doc, "segments", out);
     } else if (doc.IsMap()) {
-      s = CheckKeys(file, doc, "file", {"segments", "computed_traits", "journeys"});
+      s = CheckKeys(file, doc, "file",
+                    {"segments", "computed_traits", "journeys", "content", "answers"});
       if (s.ok()) s = ReadList(file, doc["computed_traits"], "computed_traits", out);
       if (s.ok()) s = ReadList(file, doc["segments"], "segments", out);
       if (s.ok()) s = ReadList(file, doc["journeys"], "journeys", out);
+      if (s.ok()) s = ReadList(file, doc["content"], "content", out);
+      if (s.ok()) s = ReadList(file, doc["answers"], "answers", out);
     } else {
       s = Status::InvalidArgument(
-          Where(file, doc) + ": expected 'segments:', 'computed_traits:' and 'journeys:' lists");
+          Where(file, doc) +
+          ": expected 'segments:', 'computed_traits:', 'content:' and 'journeys:' lists");
     }
     if (!s.ok()) return s;
   }
@@ -242,8 +307,23 @@ Result<ApplyFile> ReadApplyFile(const std::string& file) {
                                      "' is already declared at " + it->second);
     }
   }
-  if (out.segments.empty() && out.traits.empty() && out.journeys.empty()) {
-    return Status::InvalidArgument(file + ": no segments, computed_traits or journeys to apply");
+  for (const auto& c : out.content) {
+    if (auto [it, fresh] = seen.emplace("c" + c.id, c.where); !fresh) {
+      return Status::InvalidArgument(c.where + ": content '" + c.id + "' is already declared at " +
+                                     it->second);
+    }
+  }
+  for (const auto& a : out.answers) {
+    if (a.id.empty()) continue;
+    if (auto [it, fresh] = seen.emplace("a" + a.id, a.where); !fresh) {
+      return Status::InvalidArgument(a.where + ": answer '" + a.id + "' is already declared at " +
+                                     it->second);
+    }
+  }
+  if (out.segments.empty() && out.traits.empty() && out.journeys.empty() && out.content.empty() &&
+      out.answers.empty()) {
+    return Status::InvalidArgument(
+        file + ": no segments, computed_traits, content, answers or journeys to apply");
   }
   return out;
 }
@@ -364,6 +444,64 @@ Result<std::string> ApplyJourney(HttpClient& http, const JourneyItem& j,
          ")";
 }
 
+// " (version 2, draft)", then the one-voice check's problems, one a line: they keep the
+// item from being submitted for approval, not from being saved.
+std::string ContentDetail(const json::object& c) {
+  std::string out = " (version " + json::serialize(c.at("version")) + ", " + Text(c, "state") + ")";
+  for (const json::value& p : c.at("problems").as_array()) {
+    out += "\n  problem: " + Text(p.as_object(), "field") + ": " + Text(p.as_object(), "message");
+  }
+  return out;
+}
+
+// Created when the server has no item with its id; else PUT, which makes a new draft
+// version only when the canonical definition differs.
+Result<std::string> ApplyContent(HttpClient& http, const ContentEntry& c) {
+  json::object body = c.definition;
+  if (!body.contains("by")) {
+    const char* user = std::getenv("USER");
+    body["by"] = user && *user ? user : "unisono apply";
+  }
+  auto found = http.Get("/v1/content/" + UrlEscape(c.id));
+  if (!found.ok()) return found.status();
+  if (found->status == 404) {
+    auto created = JsonBody(http.Post("/v1/content", json::serialize(body)));
+    if (!created.ok()) return created.status();
+    return "created" + ContentDetail(created->as_object());
+  }
+  auto before = JsonBody(found);
+  if (!before.ok()) return before.status();
+  auto after = JsonBody(http.Put("/v1/content/" + UrlEscape(c.id), json::serialize(body)));
+  if (!after.ok()) return after.status();
+  bool same = after->as_object().at("version") == before->as_object().at("version");
+  return (same ? "unchanged" : "new version") + ContentDetail(after->as_object());
+}
+
+// POSTed as it is: the server makes a draft of a new or changed text and leaves the same
+// text alone. Approving is for a person, never for apply.
+Result<std::string> ApplyAnswer(HttpClient& http, const AnswerEntry& a,
+                                const std::map<std::string, json::object>& current) {
+  json::object body = a.definition;
+  if (!body.contains("by")) {
+    const char* user = std::getenv("USER");
+    body["by"] = user && *user ? user : "unisono apply";
+  }
+  auto sent = http.Post("/v1/answers", json::serialize(body));
+  auto saved = JsonBody(sent);
+  if (!saved.ok()) return saved.status();
+  const json::object& after = saved->as_object();
+  const std::string id = Text(after, "id");
+  auto before = current.find(id);
+  std::string outcome = "updated";
+  if (sent->status == 201) {
+    outcome = "created";
+  } else if (before != current.end() &&
+             Text(before->second, "updated_at") == Text(after, "updated_at")) {
+    outcome = "unchanged";
+  }
+  return outcome + " (" + id + ", " + Text(after, "state") + ")";
+}
+
 int Report(const std::string& where, const std::string& what, const Status& s) {
   std::cerr << "unisono apply: " << where << ": " << what << ": " << Describe(s) << "\n";
   return 1;
@@ -419,6 +557,32 @@ int RunApply(const std::string& server, const std::string& file) {
         } else {
           rc = Report(s->where, "segment \"" + s->name + "\"", status);
         }
+      }
+    }
+    // Content before journeys: their send steps name it.
+    for (const auto& c : applied->content) {
+      auto outcome = ApplyContent(http, c);
+      if (!outcome.ok() && outcome.status().code() == StatusCode::kUnavailable) {
+        return Report(c.where, "content " + c.id, outcome.status());
+      }
+      if (!outcome.ok()) rc = Report(c.where, "content " + c.id, outcome.status());
+      if (outcome.ok()) std::cout << "content " << c.id << " " << *outcome << "\n";
+    }
+    if (!applied->answers.empty()) {
+      auto list = JsonBody(http.Get("/v1/answers"));
+      if (!list.ok()) return Report(server, "answers", list.status());
+      std::map<std::string, json::object> current;
+      for (const auto& item : list->as_object().at("items").as_array()) {
+        current[Text(item.as_object(), "id")] = item.as_object();
+      }
+      for (const auto& a : applied->answers) {
+        std::string what = "answer" + (a.id.empty() ? "" : " " + a.id);
+        auto outcome = ApplyAnswer(http, a, current);
+        if (!outcome.ok() && outcome.status().code() == StatusCode::kUnavailable) {
+          return Report(a.where, what, outcome.status());
+        }
+        if (!outcome.ok()) rc = Report(a.where, what, outcome.status());
+        if (outcome.ok()) std::cout << "answer " << *outcome << "\n";
       }
     }
     // Journeys last: they name segments.

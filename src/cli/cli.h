@@ -27,12 +27,32 @@ struct IdentifierSetting {
   int limit = 5;
 };
 
+// Connectors and tracking (docs/delivery.md); the common ones are also flags of serve.
+struct DeliverySettings {
+  std::string smtp;  // smtp://user:pass@host:port or smtps://...
+  std::string smtp_from = "unisono <no-reply@localhost>";
+  bool smtp_require_tls = false;
+  double smtp_rate = 0;      // messages per second; 0: unlimited
+  std::string sms_provider;  // URL the SMS provider takes a form post at
+  std::string sms_from;
+  std::string sms_auth;  // user:password (HTTP Basic)
+  double sms_rate = 0;
+  std::string whatsapp_provider;
+  std::string whatsapp_from;
+  std::string whatsapp_auth;
+  int max_attempts = 8;
+  bool dry_run = false;         // every message to DATA/messages.jsonl: nothing leaves the machine
+  std::string public_url;       // where tracking links point; default http://host:port
+  std::string tracking_secret;  // default: one generated and kept in the store
+};
+
 struct Config {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string data = "data";
   std::vector<std::string> write_keys;
   std::string channels;  // channel catalog file; empty = built-in
+  std::string products;  // product catalog file; empty = built-in
   int threads = 0;
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
@@ -41,6 +61,7 @@ struct Config {
   std::vector<IdentifierSetting> identifiers;  // custom types and overrides
   StageConfig stages;                          // [stages]: built-in computed traits
   std::string contact_policy_json = "{}";      // [contact_policy]: journeys' contact pressure
+  DeliverySettings delivery;                   // [delivery]: connectors and tracking links
 };
 
 // Reads the TOML config file into `config` (only the keys it sets).

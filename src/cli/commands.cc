@@ -10,7 +10,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "channel/channel.h"
 #include "cli/cli.h"
+#include "content/content.h"
 #include "demo/demo.h"
 #include "ingest/ingest.h"
 #include "journey/journey.h"
@@ -67,6 +69,11 @@ void SetUpLogging(const Config& c) {
 Result<ChannelCatalog> LoadCatalog(const Config& c) {
   if (c.channels.empty()) return ChannelCatalog::Builtin();
   return ChannelCatalog::FromFile(c.channels);
+}
+
+Result<ProductCatalog> LoadProducts(const Config& c) {
+  if (c.products.empty()) return ProductCatalog::Builtin();
+  return ProductCatalog::FromFile(c.products);
 }
 
 bool IsBuiltinIdentifier(const std::string& type) {
@@ -128,6 +135,43 @@ Result<std::vector<std::string>> WriteKeys(const Config& c, Store& store) {
   return std::vector<std::string>{key};
 }
 
+// Connectors from the config; a channel without one keeps its messages pending, unless
+// dry_run sends every message to DATA/messages.jsonl instead.
+DeliveryOptions DeliveryOptionsFor(const Config& config, uint16_t port) {
+  DeliveryOptions o;
+  o.data_dir = config.data;
+  const DeliverySettings& d = config.delivery;
+  o.dry_run = d.dry_run;
+  o.public_url =
+      d.public_url.empty() ? "http://" + config.host + ":" + std::to_string(port) : d.public_url;
+  o.tracking_secret = d.tracking_secret;
+  o.webhook.max_attempts = d.max_attempts;
+  if (!d.smtp.empty()) {
+    SmtpOptions smtp;
+    smtp.url = d.smtp;
+    smtp.from = d.smtp_from;
+    smtp.require_tls = d.smtp_require_tls;
+    smtp.connector.rate_per_second = d.smtp_rate;
+    smtp.connector.max_attempts = d.max_attempts;
+    o.smtp = smtp;
+  }
+  auto provider = [&](const std::string& url, const std::string& from, const std::string& auth,
+                      double rate) {
+    HttpProviderOptions p;
+    p.url = url;
+    p.from = from;
+    p.auth = auth;
+    p.connector.rate_per_second = rate;
+    p.connector.max_attempts = d.max_attempts;
+    return p;
+  };
+  if (!d.sms_provider.empty()) o.sms = provider(d.sms_provider, d.sms_from, d.sms_auth, d.sms_rate);
+  if (!d.whatsapp_provider.empty()) {
+    o.whatsapp = provider(d.whatsapp_provider, d.whatsapp_from, d.whatsapp_auth, 0);
+  }
+  return o;
+}
+
 }  // namespace
 
 int RunServe(const Config& config, const std::string& clock_spec) {
@@ -143,6 +187,8 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   if (!clock.ok()) return Fail("serve", clock.status());
   auto catalog = LoadCatalog(config);
   if (!catalog.ok()) return Fail("serve", catalog.status());
+  auto products = LoadProducts(config);
+  if (!products.ok()) return Fail("serve", products.status());
   auto store = OpenSqliteStore(config.data);
   if (!store.ok()) return Fail("serve", store.status());
   auto keys = WriteKeys(config, **store);
@@ -174,11 +220,21 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   if (!segments.ok()) return Fail("serve", segments.status());
   segment_hook->store(segments->get());
   (*segments)->StartScheduler(Millis(1000));
+  ContentOptions content_options;
+  content_options.products = *products;
+  auto content = ContentLibrary::Create(**store, **clock, content_options);
+  if (!content.ok()) return Fail("serve", content.status());
+  auto delivery = Delivery::Create(**store, **clock, **profiles, content->get(),
+                                   DeliveryOptionsFor(config, static_cast<uint16_t>(config.port)));
+  if (!delivery.ok()) return Fail("serve", delivery.status());
   JourneyEngineOptions journey_options;
   journey_options.catalog = *catalog;
   journey_options.contact_policy_json = config.contact_policy_json;
   journey_options.response_events = config.stages.response_events;
-  journey_options.messages_path = config.data + "/messages.jsonl";
+  journey_options.content = content->get();
+  journey_options.on_queued = [d = delivery->get()](const std::vector<OutboxMessage>& messages) {
+    d->Enqueue(messages);
+  };
   auto journeys = JourneyEngine::Create(**store, **clock, **profiles, **segments, journey_options);
   if (!journeys.ok()) return Fail("serve", journeys.status());
   journey_hook->store(journeys->get());
@@ -197,9 +253,17 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   ServerDeps deps{**profiles, *catalog, **clock, metrics, store->get()};
   deps.segments = segments->get();
   deps.journeys = journeys->get();
+  deps.content = content->get();
+  deps.products = &*products;
+  deps.delivery = delivery->get();
   deps.manual_clock = dynamic_cast<ManualClock*>(clock->get());
   auto server = Server::Start(options, deps);
   if (!server.ok()) return Fail("serve", server.status());
+  // With --port 0 the links can only name the port once it is known.
+  if (config.delivery.public_url.empty()) {
+    (*delivery)->SetPublicUrl(DeliveryOptionsFor(config, (*server)->port()).public_url);
+  }
+  (*delivery)->Start();
 
   std::cout << "unisono listening on http://" << config.host << ":" << (*server)->port()
             << std::endl;
@@ -212,11 +276,13 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   (*server)->Stop();
   server->reset();
   (*journeys)->Stop();
+  (*delivery)->Stop();
   journey_hook->store(nullptr);
   (*segments)->StopScheduler();
   profiles->reset();  // drains the commit queue; the engine still hears it
   segment_hook->store(nullptr);
   journeys->reset();
+  delivery->reset();
   segments->reset();
   spdlog::info("stopped cleanly");
   return 0;
@@ -230,6 +296,8 @@ int RunImport(const Config& config, const std::string& file, const std::string& 
   if (!kind.ok()) return Fail("import", kind.status());
   auto catalog = LoadCatalog(config);
   if (!catalog.ok()) return Fail("import", catalog.status());
+  auto products = LoadProducts(config);
+  if (!products.ok()) return Fail("import", products.status());
   std::ifstream in(file, std::ios::binary);
   if (!in) return Fail("import", Status::NotFound("cannot read '" + file + "'"));
   in.seekg(0, std::ios::end);
@@ -240,6 +308,7 @@ int RunImport(const Config& config, const std::string& file, const std::string& 
   CsvImportOptions options;
   options.kind = *kind;
   options.catalog = &*catalog;
+  options.products = &*products;
   options.default_currency = config.currency;
   options.source_name = file.substr(file.find_last_of('/') + 1);
   options.received_at = clock.Now();

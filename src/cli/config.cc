@@ -59,6 +59,41 @@ Status LoadStages(const std::string& path, const toml::table& t, StageConfig& ou
   return Status::Ok();
 }
 
+Status LoadDelivery(const std::string& path, const toml::table& t, DeliverySettings& out) {
+  static const char* kKeys[] = {
+      "smtp",          "smtp_from",    "smtp_require_tls", "smtp_rate",         "sms_provider",
+      "sms_from",      "sms_auth",     "sms_rate",         "whatsapp_provider", "whatsapp_from",
+      "whatsapp_auth", "max_attempts", "public_url",       "tracking_secret",   "dry_run"};
+  for (const auto& [key, value] : t) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
+      return Status::InvalidArgument(path + ": [delivery] has no key '" + std::string(key.str()) +
+                                     "'; see docs/delivery.md for the keys");
+    }
+  }
+  out.smtp = t["smtp"].value_or(out.smtp);
+  out.smtp_from = t["smtp_from"].value_or(out.smtp_from);
+  out.smtp_require_tls = t["smtp_require_tls"].value_or(out.smtp_require_tls);
+  out.smtp_rate = t["smtp_rate"].value_or(out.smtp_rate);
+  out.sms_provider = t["sms_provider"].value_or(out.sms_provider);
+  out.sms_from = t["sms_from"].value_or(out.sms_from);
+  out.sms_auth = t["sms_auth"].value_or(out.sms_auth);
+  out.sms_rate = t["sms_rate"].value_or(out.sms_rate);
+  out.whatsapp_provider = t["whatsapp_provider"].value_or(out.whatsapp_provider);
+  out.whatsapp_from = t["whatsapp_from"].value_or(out.whatsapp_from);
+  out.whatsapp_auth = t["whatsapp_auth"].value_or(out.whatsapp_auth);
+  out.max_attempts = t["max_attempts"].value_or(out.max_attempts);
+  out.public_url = t["public_url"].value_or(out.public_url);
+  out.tracking_secret = t["tracking_secret"].value_or(out.tracking_secret);
+  out.dry_run = t["dry_run"].value_or(out.dry_run);
+  if (out.max_attempts < 1) {
+    return Status::InvalidArgument(path + ": [delivery] max_attempts must be at least 1");
+  }
+  if (out.smtp_rate < 0 || out.sms_rate < 0) {
+    return Status::InvalidArgument(path + ": [delivery] rates must be 0 (unlimited) or more");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status LoadConfigFile(const std::string& path, Config& config) {
@@ -70,22 +105,26 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     msg << path << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  static const char* kKnown[] = {
-      "host",       "port",      "data",          "write_keys",           "channels",
-      "threads",    "log_level", "log_format",    "default_country_code", "currency",
-      "identifier", "stages",    "contact_policy"};
+  static const char* kKnown[] = {"host",           "port",       "data",
+                                 "write_keys",     "channels",   "threads",
+                                 "log_level",      "log_format", "default_country_code",
+                                 "currency",       "identifier", "stages",
+                                 "contact_policy", "delivery",   "products"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
       return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
                                      "'; known keys: host, port, data, write_keys, channels, "
-                                     "threads, log_level, log_format, default_country_code, "
-                                     "currency, [[identifier]], [stages], [contact_policy]");
+                                     "products, threads, log_level, log_format, "
+                                     "default_country_code, "
+                                     "currency, [[identifier]], [stages], [contact_policy], "
+                                     "[delivery]");
     }
   }
   config.host = t["host"].value_or(config.host);
   config.port = t["port"].value_or(config.port);
   config.data = t["data"].value_or(config.data);
   config.channels = t["channels"].value_or(config.channels);
+  config.products = t["products"].value_or(config.products);
   config.threads = t["threads"].value_or(config.threads);
   config.log_level = t["log_level"].value_or(config.log_level);
   config.log_format = t["log_format"].value_or(config.log_format);
@@ -118,6 +157,9 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     std::ostringstream json;
     json << toml::json_formatter{*policy};
     config.contact_policy_json = json.str();
+  }
+  if (auto* delivery = t["delivery"].as_table()) {
+    if (Status s = LoadDelivery(path, *delivery, config.delivery); !s.ok()) return s;
   }
   if (auto* keys = t["write_keys"].as_array()) {
     config.write_keys.clear();

@@ -32,6 +32,8 @@ void AddCommonOptions(CLI::App& app, Config& c, std::string& config_path) {
       ->capture_default_str();
   app.add_option("--channels", c.channels, "channel catalog TOML (default: built-in)")
       ->envname("UNISONO_CHANNELS");
+  app.add_option("--products", c.products, "product catalog TOML (default: built-in)")
+      ->envname("UNISONO_PRODUCTS");
   app.add_option("--log-level", c.log_level, "trace|debug|info|warn|error")
       ->envname("UNISONO_LOG_LEVEL")
       ->capture_default_str();
@@ -87,6 +89,30 @@ int main(int argc, char** argv) {
       ->envname("UNISONO_THREADS");
   serve->add_option("--clock", clock_spec, "system, or manual[:ISO-8601 start] for tests")
       ->envname("UNISONO_CLOCK");
+  serve
+      ->add_option("--smtp", serve_config.delivery.smtp,
+                   "SMTP server for email: smtp://user:pass@host:port (STARTTLS when offered) "
+                   "or smtps://...")
+      ->envname("UNISONO_SMTP");
+  serve->add_option("--smtp-from", serve_config.delivery.smtp_from, "From address of emails")
+      ->envname("UNISONO_SMTP_FROM");
+  serve
+      ->add_option("--sms-provider", serve_config.delivery.sms_provider,
+                   "URL of the SMS provider's send API (a form post)")
+      ->envname("UNISONO_SMS_PROVIDER");
+  serve
+      ->add_option("--whatsapp-provider", serve_config.delivery.whatsapp_provider,
+                   "URL of the WhatsApp provider's send API (a form post)")
+      ->envname("UNISONO_WHATSAPP_PROVIDER");
+  serve
+      ->add_flag("--dry-run", serve_config.delivery.dry_run,
+                 "deliver every message (but webhooks) to DATA/messages.jsonl instead of its "
+                 "channel: try journeys without sending anything")
+      ->envname("UNISONO_DRY_RUN");
+  serve
+      ->add_option("--public-url", serve_config.delivery.public_url,
+                   "where tracking links point (default http://HOST:PORT)")
+      ->envname("UNISONO_PUBLIC_URL");
 
   auto* import = app.add_subcommand("import", "import an offline CSV file into the store");
   AddCommonOptions(*import, import_config, config_path);
@@ -301,7 +327,9 @@ int main(int argc, char** argv) {
   }
 
   auto* apply = app.add_subcommand(
-      "apply", "create or update the segments and computed traits a YAML file declares");
+      "apply",
+      "create or update the segments, computed traits, content and journeys a YAML file "
+      "declares");
   std::string apply_server = unisono::cli::kDefaultServer, apply_file;
   apply->add_option("-f,--file", apply_file, "YAML file (see examples/segments.yaml)")->required();
   apply->add_option("--server", apply_server, "URL of a running unisono server")

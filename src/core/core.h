@@ -6,6 +6,7 @@
 
 #include "core/internal/channel_catalog.h"
 #include "core/internal/event.h"
+#include "core/internal/product_catalog.h"
 #include "core/internal/status.h"
 #include "core/internal/time.h"
 

@@ -254,6 +254,7 @@ Status CsvReaderImpl::ReadEvent(Event& e) {
   e.campaign = Cell(CsvField::kCampaign);
   e.communication = Cell(CsvField::kCommunication);
   e.product = Cell(CsvField::kProduct);
+  if (options_.products && !e.product.empty()) e.product = options_.products->Canonical(e.product);
   e.touchpoint = Cell(CsvField::kTouchpoint);
   e.rep_id = Cell(CsvField::kRepId);
   e.stage = ToLower(Cell(CsvField::kStage));

@@ -28,7 +28,8 @@ struct IdentifierTrait {
 };
 
 struct IngestOptions {
-  const ChannelCatalog* catalog = nullptr;  // required
+  const ChannelCatalog* catalog = nullptr;   // required
+  const ProductCatalog* products = nullptr;  // maps product aliases to ids; none: kept as sent
   std::string default_currency = "EUR";
   // Traits read as identifiers besides email, phone and crm_id.
   std::vector<IdentifierTrait> identifier_traits;
@@ -70,7 +71,8 @@ struct CsvImportOptions {
   CsvKind kind = CsvKind::kEvents;
   // field -> column header, overriding the defaults (e.g. "email" -> "Correo").
   std::map<std::string, std::string> mapping;
-  const ChannelCatalog* catalog = nullptr;  // required
+  const ChannelCatalog* catalog = nullptr;   // required
+  const ProductCatalog* products = nullptr;  // maps product aliases to ids; none: kept as sent
   std::string default_currency = "EUR";
   std::string source_name;  // file name, recorded in each event's source
   Timestamp received_at{};

@@ -418,6 +418,7 @@ Status SegmentParser::Impl::ReadOmnichannel(const std::optional<object>& propert
                  Text{"rep_id", &e.rep_id}, Text{"stage", &e.stage}}) {
     if (auto p = prop(t.key)) *t.out = ScalarText(*p);
   }
+  if (options.products && !e.product.empty()) e.product = options.products->Canonical(e.product);
   if (e.campaign.empty() && context &&
       context->at_pointer("/campaign/name").get(v) == simdjson::SUCCESS && v.is_string()) {
     e.campaign = std::string(v.get_string().value());

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "content/content.h"
 #include "core/core.h"
 #include "profile/profile.h"
 #include "segment/segment.h"
@@ -29,11 +30,13 @@ struct JourneyEngineOptions {
   std::vector<std::string> consent_required = {"email", "sms", "whatsapp", "app", "push"};
   // Customer responses: not contacts for the policy (an open answers an email).
   std::vector<std::string> response_events = StageConfig().response_events;
-  // The log connector's file (one JSON line per message); "" keeps messages pending.
-  std::string messages_path;
+  // Approved content for send steps: a send uses the latest approved version with a
+  // rendition for its channel (and the variant for the profile's stages), or is skipped
+  // (content_not_approved). None: content names are passed through unchecked.
+  const ContentLibrary* content = nullptr;
   Millis poll = std::chrono::milliseconds(200);  // log reads when nothing nudges
   // Hears each committed round's new outbox messages (on the engine's thread): how the
-  // delivery connectors and the benchmark learn of them.
+  // delivery connectors (the channel module) and the benchmark learn of them.
   std::function<void(const std::vector<OutboxMessage>&)> on_queued;
   int batch = 20'000;  // events or timers per transaction
 };
@@ -96,12 +99,12 @@ class JourneyEngine {
                                                        JourneyEngineOptions options);
   ~JourneyEngine();
 
-  void Start();  // the engine's thread and the outbox's
+  void Start();  // the engine's thread
   void Stop();
   // New events were committed, or the clock moved: look now rather than at the next poll.
   void Nudge();
-  // Runs every committed event and every due timer on the caller's thread, and delivers
-  // due outbox messages, until nothing is left: tests and the manual clock.
+  // Runs every committed event and every due timer on the caller's thread until nothing
+  // is left: tests and the manual clock.
   Status RunUntilIdle();
 
   Result<JourneyInfo> CreateJourney(const std::string& definition_json);
@@ -136,8 +139,7 @@ class JourneyEngine {
     int64_t active_instances = 0;
     int64_t timers = 0;
     int64_t checkpoint = 0;  // last event seq read
-    int64_t pending_messages = 0;
-    size_t bytes = 0;  // in-memory state, approximately
+    size_t bytes = 0;        // in-memory state, approximately
   };
   Stats stats() const;
 

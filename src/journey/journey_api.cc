@@ -65,6 +65,21 @@ Result<std::unique_ptr<JourneyVersion>> JourneyEngine::Impl::Prepare(const std::
   return v;
 }
 
+// New definitions may only name content that exists (approval is checked at each send).
+Status JourneyEngine::Impl::CheckContent(const JourneyVersion& v) const {
+  if (!options_.content) return Status::Ok();
+  for (size_t i = 0; i < v.def.steps.size(); ++i) {
+    const journey::Step& step = v.def.steps[i];
+    if (step.type != journey::StepType::kSend || step.content.empty()) continue;
+    if (!options_.content->GetItem(step.content).ok()) {
+      return Status::NotFound("/steps/" + std::to_string(i) + "/content: no content '" +
+                              step.content + "'; list them with GET /v1/content")
+          .WithField("/steps/" + std::to_string(i) + "/content");
+    }
+  }
+  return Status::Ok();
+}
+
 Status JourneyEngine::Impl::SaveJourney(const JourneyEntry& entry) {
   if (saved_checkpoint_ != checkpoint_) {
     JourneyWrite checkpoint;
@@ -151,6 +166,9 @@ Result<JourneyInfo> JourneyEngine::CreateJourney(const std::string& definition_j
   Impl& m = *impl_;
   std::string id = "journey_" + std::to_string(m.next_journey_number_);
   auto version = m.Prepare(definition_json, id, 1);
+  if (version.ok()) {
+    if (Status c = m.CheckContent(**version); !c.ok()) return c;
+  }
   if (!version.ok()) return version.status();
   JourneyEntry entry;
   entry.id = id;
@@ -176,6 +194,9 @@ Result<JourneyInfo> JourneyEngine::CreateJourney(const std::string& definition_j
 Result<std::string> JourneyEngine::CheckJourney(const std::string& definition_json) {
   std::lock_guard lock(impl_->mu_);
   auto version = impl_->Prepare(definition_json, "", 1);
+  if (version.ok()) {
+    if (Status c = impl_->CheckContent(**version); !c.ok()) return c;
+  }
   if (!version.ok()) return version.status();
   return JourneyToJson((*version)->def);
 }
@@ -188,6 +209,9 @@ Result<JourneyInfo> JourneyEngine::UpdateJourney(const std::string& id,
   if (j < 0) return Status::NotFound("no journey '" + id + "'; list them with GET /v1/journeys");
   JourneyEntry updated = m.journeys_[j];
   auto version = m.Prepare(definition_json, id, updated.current(m.versions_)->def.version + 1);
+  if (version.ok()) {
+    if (Status c = m.CheckContent(**version); !c.ok()) return c;
+  }
   if (!version.ok()) return version.status();
   updated.status = (*version)->def.status;
   updated.updated_at = m.clock_.Now();

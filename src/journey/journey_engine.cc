@@ -93,7 +93,12 @@ Status JourneyEngine::Impl::LoadContacts() {
 }
 
 bool JourneyEngine::Impl::IsContact(const Event& e) const {
-  if (e.type != EventType::kTrack || e.source == "segment" || e.source == "journey") return false;
+  // unisono's own records, delivery reports and tracked opens or clicks are not contacts:
+  // the queued message already counted as one.
+  if (e.type != EventType::kTrack || e.source == "segment" || e.source == "journey" ||
+      e.source == "delivery" || e.source == "tracking") {
+    return false;
+  }
   const Channel* channel = options_.catalog.Find(e.channel);
   if (!channel || channel->direction == "inbound") return false;
   const auto& responses = options_.response_events;
@@ -283,14 +288,6 @@ Status JourneyEngine::Impl::Commit(Round& round) {
     profiles_.Submit(std::move(round.events), [](const Result<IngestResult>&) {});
   }
   if (!round.write.outbox.empty() && options_.on_queued) options_.on_queued(round.write.outbox);
-  if (!round.write.outbox.empty()) {
-    std::lock_guard lock(outbox_mu_);
-    for (auto& m : round.write.outbox) {
-      if (HasConnector(m)) pending_.push_back(m);
-    }
-    outbox_nudged_ = true;
-    outbox_cv_.notify_one();
-  }
   return Status::Ok();
 }
 
@@ -308,7 +305,6 @@ Result<std::unique_ptr<JourneyEngine>> JourneyEngine::Create(Store& store, Clock
     std::lock_guard lock(impl->mu_);
     if (Status s = impl->Load(); !s.ok()) return s;
   }
-  impl->LoadDeliveredKeys();
   return std::unique_ptr<JourneyEngine>(new JourneyEngine(std::move(impl)));
 }
 
@@ -332,7 +328,6 @@ void JourneyEngine::Start() {
       if (m.stopping_) return;
     }
   });
-  m.StartOutbox();
 }
 
 void JourneyEngine::Stop() {
@@ -343,7 +338,6 @@ void JourneyEngine::Stop() {
     m.wake_cv_.notify_all();
   }
   if (m.thread_.joinable()) m.thread_.join();
-  m.StopOutbox();
 }
 
 void JourneyEngine::Nudge() {
@@ -361,7 +355,6 @@ Status JourneyEngine::RunUntilIdle() {
       if (!r.ok()) return r.status();
       done = *r;
     }
-    if (Status s = impl_->DeliverDue(ToMillis(impl_->clock_.Now())); !s.ok()) return s;
     if (done == 0) return Status::Ok();
   }
   return Status::Internal("the journey engine did not settle");
@@ -373,10 +366,6 @@ JourneyEngine::Stats JourneyEngine::stats() const {
   s.active_instances = static_cast<int64_t>(impl_->live_.size());
   s.timers = static_cast<int64_t>(impl_->timers_.size());
   s.checkpoint = impl_->checkpoint_;
-  {
-    std::lock_guard outbox(impl_->outbox_mu_);
-    s.pending_messages = static_cast<int64_t>(impl_->pending_.size());
-  }
   size_t per_instance = sizeof(LiveInstance) + sizeof(void*) * 4 + 16;
   for (const auto& [id, inst] : impl_->live_) {
     s.bytes += per_instance + inst.record.journey_id.capacity() + inst.record.state.capacity() +

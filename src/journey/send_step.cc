@@ -24,7 +24,43 @@ std::string Reason(std::string_view text) {
   return json::serialize(o);
 }
 
+std::string TaskDetail(int64_t task_id) {
+  json::object o;
+  o["task_id"] = task_id;
+  return json::serialize(o);
+}
+
 }  // namespace
+
+// The talking points rendered for the customer, due within a week.
+Result<TaskRecord> JourneyEngine::Impl::RepTask(const LiveInstance& inst,
+                                                const ContentChoice& content,
+                                                const std::string& rep, int64_t now) {
+  auto profile = profiles_.Get(inst.record.profile_id);
+  if (!profile.ok()) return profile.status();
+  json::object traits;
+  for (const auto& [key, trait] : profile->record.traits) {
+    boost::system::error_code ec;
+    json::value v = json::parse(trait.value_json, ec);
+    traits[key] = ec ? json::value(trait.value_json) : std::move(v);
+  }
+  auto rendered =
+      options_.content->Render(content, "rep", RenderInput{json::serialize(traits), {}});
+  if (!rendered.ok()) return rendered.status();
+  auto info = options_.content->GetItem(content.id, content.version);
+  TaskRecord t;
+  t.rep_id = rep;
+  t.profile_id = inst.record.profile_id;
+  t.instance_id = inst.record.id;
+  t.journey_id = inst.record.journey_id;
+  t.title = info.ok() ? info->name : content.id;
+  json::array points;
+  for (const auto& p : rendered->talking_points) points.emplace_back(p);
+  t.talking_points_json = json::serialize(points);
+  t.created_at = FromMillis(now);
+  t.due_at = FromMillis(now + std::chrono::milliseconds(std::chrono::days(7)).count());
+  return t;
+}
 
 bool JourneyEngine::Impl::Consented(const SegmentEngine::ProfileFacts& facts,
                                     const std::string& channel) const {
@@ -54,26 +90,53 @@ StepOutcome JourneyEngine::Impl::Send(LiveInstance& inst, const journey::Step& s
       return next;
     }
   }
+  // Only approved content goes out: the latest approved version with a rendition for
+  // the channel, in the variant for the profile's stages.
+  auto approved = [&](const std::string& c) -> Result<ContentChoice> {
+    if (!options_.content || step.content.empty()) return ContentChoice{step.content, 0, ""};
+    return options_.content->ChooseForSend(step.content, c, facts->journey_stage,
+                                           facts->relationship_stage);
+  };
   std::string channel = step.channel;
   std::optional<journey::ChannelChoice> choice;
+  Result<ContentChoice> content = Status::NotFound("no channel chosen");
   if (channel == "best_channel") {
     std::vector<journey::ChannelCandidate> candidates;
+    std::string unsendable;
     for (const std::string& c : step.channels) {
       const Channel* known = options_.catalog.Find(c);
       auto score = facts->engagement.find(c);
-      candidates.push_back({c, Consented(*facts, c),
+      bool sendable = approved(c).ok();
+      if (!sendable) unsendable = approved(c).status().message();
+      candidates.push_back({c, Consented(*facts, c) && sendable,
                             score == facts->engagement.end() ? 0.0 : score->second,
                             known ? known->cost_per_contact_minor : 0});
     }
     choice = journey::ChooseBestChannel(candidates, policy_.fallback_order);
     if (choice->channel.empty()) {
-      Log(inst, step.id, "skipped", "no_consent", Reason(choice->reason), now, round);
+      bool none_sendable = std::none_of(step.channels.begin(), step.channels.end(),
+                                        [&](const std::string& c) { return approved(c).ok(); });
+      if (none_sendable) {
+        Log(inst, step.id, "skipped", "content_not_approved", Reason(unsendable), now, round);
+      } else {
+        Log(inst, step.id, "skipped", "no_consent", Reason(choice->reason), now, round);
+      }
       return next;
     }
     channel = choice->channel;
+    content = approved(channel);
   } else if (!Consented(*facts, channel)) {
     Log(inst, step.id, "skipped", "no_consent", Reason("no consent for " + channel), now, round);
     return next;
+  } else {
+    content = approved(channel);
+    if (!content.ok()) {
+      Log(inst, step.id, "skipped",
+          content.status().code() == StatusCode::kNotFound ? "unknown_content"
+                                                           : "content_not_approved",
+          Reason(content.status().message()), now, round);
+      return next;
+    }
   }
 
   const date::time_zone* zone = zones_.Find(facts->timezone);
@@ -101,6 +164,22 @@ StepOutcome JourneyEngine::Impl::Send(LiveInstance& inst, const journey::Step& s
     return {StepOutcome::kWait, 0};
   }
 
+  // A rep channel's message is the rep's task: talk to the customer with these points.
+  std::optional<TaskRecord> rep_task;
+  if (content->version > 0 && RenditionFor(channel) == "rep") {
+    if (facts->owner_rep.empty()) {
+      Log(inst, step.id, "skipped", "no_owner_rep", "{}", now, round);
+      return next;
+    }
+    auto task = RepTask(inst, *content, facts->owner_rep, now);
+    if (!task.ok()) {
+      Log(inst, step.id, "skipped", "content_not_approved", Reason(task.status().message()), now,
+          round);
+      return next;
+    }
+    rep_task = std::move(task).value();
+  }
+
   OutboxMessage m = NewMessage(inst, step, channel, step.content, now);
   json::object payload;
   payload["message_id"] = m.id;
@@ -111,6 +190,10 @@ StepOutcome JourneyEngine::Impl::Send(LiveInstance& inst, const journey::Step& s
   payload["step"] = m.step;
   payload["channel"] = channel;
   payload["content"] = m.content;
+  if (content->version > 0) {
+    payload["content_version"] = content->version;
+    payload["content_variant"] = content->variant;
+  }
   if (!inst.record.variant.empty()) payload["variant"] = inst.record.variant;
   if (choice) payload["channel_reason"] = choice->reason;
   payload["time"] = FormatTimestamp(m.created_at);
@@ -127,6 +210,11 @@ StepOutcome JourneyEngine::Impl::Send(LiveInstance& inst, const journey::Step& s
     why["moved_cheaper"] = choice->moved_cheaper;
     Log(inst, step.id, "best_channel", channel + (choice->moved_cheaper ? ":moved_cheaper" : ""),
         json::serialize(why), now, round);
+  }
+  if (rep_task) {
+    rep_task->id = next_task_++;
+    Log(inst, step.id, "task", rep_task->rep_id, TaskDetail(rep_task->id), now, round);
+    round.write.tasks.push_back(std::move(*rep_task));
   }
   round.write.outbox.push_back(std::move(m));
   return next;

@@ -24,7 +24,8 @@ struct StageConfig {
   std::vector<std::string> response_events = {
       "Email Opened",     "Email Clicked",     "Link Clicked",     "Content Shared",
       "Webinar Attended", "Congress Attended", "Signed In",        "Chat Started",
-      "Product Viewed",   "SMS Replied",       "WhatsApp Replied", "Form Submitted"};
+      "Product Viewed",   "SMS Replied",       "WhatsApp Replied", "Form Submitted",
+      "email_opened",     "link_clicked",      "unsubscribed",     "whatsapp_read"};
   std::vector<std::string> conversion_events = {"Order Completed", "Prescription Written"};
   // Two-way contacts that count as the customer engaging (besides responses and
   // conversions): a visit the doctor received, a call taken.
@@ -168,6 +169,8 @@ class SegmentEngine {
     std::map<std::string, double> engagement;  // engagement_score per channel
     std::string timezone;                      // trait timezone ("" when missing)
     std::string owner_rep;                     // trait owner_rep
+    std::string relationship_stage;            // "" when unknown
+    std::string journey_stage;
   };
   Result<ProfileFacts> Facts(int64_t profile_id) const;
   // Checks a condition in the segment language (text form) and returns its canonical

@@ -28,6 +28,15 @@ Result<SegmentEngine::ProfileFacts> SegmentEngine::Facts(int64_t profile_id) con
   for (auto [channel, score] : ev.EngagementScores(*p, ToMillis(impl_->clock_.Now()))) {
     facts.engagement[std::string(impl_->state_.ChannelId(channel))] = score;
   }
+  segment::EvalContext ctx{ToMillis(impl_->clock_.Now()), profile_id};
+  for (auto [builtin, out] :
+       {std::pair{segment::Builtin::kRelationshipStage, &facts.relationship_stage},
+        std::pair{segment::Builtin::kJourneyStage, &facts.journey_stage}}) {
+    segment::Value v = ev.BuiltinValue(builtin, 0, *p, ctx);
+    if (v.kind == segment::Value::Kind::kString && v.str) {
+      *out = std::string(impl_->state_.dict.Text(v.str));
+    }
+  }
   facts.timezone = TraitText(impl_->state_, *p, "timezone");
   facts.owner_rep = TraitText(impl_->state_, *p, "owner_rep");
   return facts;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "channel/channel.h"
+#include "content/content.h"
 #include "core/core.h"
 #include "ingest/ingest.h"
 #include "journey/journey.h"
@@ -39,11 +41,14 @@ struct ServerDeps {
   ProfileService& profiles;
   const ChannelCatalog& catalog;
   Clock& clock;
-  std::shared_ptr<http::Metrics> metrics;  // MakeMetrics() if null
-  Store* store = nullptr;                  // reports read it; none: reports answer 503
-  SegmentEngine* segments = nullptr;       // none: segment routes answer 503
-  ManualClock* manual_clock = nullptr;     // set with --clock manual: POST /v1/admin/clock
-  JourneyEngine* journeys = nullptr;       // none: journey routes answer 503
+  std::shared_ptr<http::Metrics> metrics;    // MakeMetrics() if null
+  Store* store = nullptr;                    // reports read it; none: reports answer 503
+  SegmentEngine* segments = nullptr;         // none: segment routes answer 503
+  ManualClock* manual_clock = nullptr;       // set with --clock manual: POST /v1/admin/clock
+  JourneyEngine* journeys = nullptr;         // none: journey routes answer 503
+  ContentLibrary* content = nullptr;         // none: content and answer routes answer 503
+  const ProductCatalog* products = nullptr;  // none: the built-in catalog
+  Delivery* delivery = nullptr;              // none: tracking and delivery routes answer 503
 };
 
 class Server {

@@ -411,6 +411,20 @@ class SqliteStore final : public Store {
   Status UpdateOutbox(const std::vector<OutboxMessage>& messages) override {
     return Written([&] { return sqlite::UpdateOutbox(writer_.get(), messages); });
   }
+  Result<std::optional<OutboxMessage>> GetOutboxMessage(int64_t id) override {
+    UNISONO_READER(r);
+    return sqlite::GetOutboxMessage(r.get(), id);
+  }
+  Result<std::optional<OutboxMessage>> FindOutboxByProviderId(
+      const std::string& provider_message_id) override {
+    UNISONO_READER(r);
+    return sqlite::FindOutboxByProviderId(r.get(), provider_message_id);
+  }
+  Status ScanOutboxByState(const std::string& state,
+                           const std::function<void(const OutboxMessage&)>& fn) override {
+    UNISONO_READER(r);
+    return sqlite::ScanOutboxByState(r.get(), state, fn);
+  }
   Result<std::vector<TaskRecord>> ListTasks(const std::string& rep_id,
                                             const std::string& state) override {
     UNISONO_READER(r);

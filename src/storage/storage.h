@@ -205,6 +205,7 @@ struct OutboxMessage {
   Timestamp created_at{};
   std::optional<Timestamp> next_attempt_at;
   std::string last_error;
+  std::string provider_message_id;  // the SMS/WhatsApp provider's id, for its callbacks
 };
 
 struct TaskRecord {
@@ -308,9 +309,16 @@ class Store {
   // after `since` (any state) when given.
   virtual Status ScanOutbox(std::optional<Timestamp> since,
                             const std::function<void(const OutboxMessage&)>& fn) = 0;
-  // Records delivery attempts: each message's new state, attempts, next attempt and
-  // error, in one transaction.
+  // Records delivery attempts: each message's new state, attempts, next attempt,
+  // error and provider id, in one transaction.
   virtual Status UpdateOutbox(const std::vector<OutboxMessage>& messages) = 0;
+  virtual Result<std::optional<OutboxMessage>> GetOutboxMessage(int64_t id) = 0;
+  // The message a provider's delivery callback is about ("" never matches).
+  virtual Result<std::optional<OutboxMessage>> FindOutboxByProviderId(
+      const std::string& provider_message_id) = 0;
+  // Outbox messages in one state ("pending", "delivered", "dead"), in id order.
+  virtual Status ScanOutboxByState(const std::string& state,
+                                   const std::function<void(const OutboxMessage&)>& fn) = 0;
   virtual Result<std::vector<TaskRecord>> ListTasks(const std::string& rep_id,
                                                     const std::string& state) = 0;
   virtual Result<std::optional<TaskRecord>> GetTask(int64_t id) = 0;

@@ -299,6 +299,60 @@ TEST_F(ReportFilterTest, ExposurePanelRowsAndConversionsFollowTheFilter) {
   EXPECT_NE(none.status().message().find("match the filter"), std::string::npos);
 }
 
+TEST_F(ReportFilterTest, ACategoryMatchesEveryProductBelowItAndAnAliasItsProduct) {
+  // p1: email (cardiozen), order of cardiozen 100.  p2: sms (glucobal), order of glucobal
+  // 20.  p3: web and an order of 30 naming cardiozen by aliases.  p4: rep visit with a
+  // respiro spacer (services > samples): a null journey.
+  Add(1, 1, "email", "cardiozen");
+  Convert(1, 2, 10000, "cardiozen");
+  Add(2, 1, "sms", "glucobal");
+  Convert(2, 2, 2000, "glucobal");
+  Add(3, 1, "web", "Cardiozen 10 mg");
+  Convert(3, 2, 3000, "CZN");
+  Add(4, 1, "rep_visit", "respiro_spacer");
+
+  using Counts = std::map<std::string, PathCount>;
+  const Counts cardiozen{{"email", {1, 100, 0}}, {"web", {1, 30, 0}}};
+  PathBuildSummary s;
+  EXPECT_EQ(Paths(Filtered("", "cardiovascular", ""), &s), cardiozen);
+  EXPECT_EQ(Paths(Filtered("", "hypertension", ""), &s), cardiozen);
+  EXPECT_EQ(Paths(Filtered("", "cardiozen", ""), &s), cardiozen);
+  EXPECT_EQ(Paths(Filtered("", "czn", ""), &s), cardiozen);
+  EXPECT_EQ(Paths(Filtered("", "medicines", ""), &s),
+            (Counts{{"email", {1, 100, 0}}, {"sms", {1, 20, 0}}, {"web", {1, 30, 0}}}));
+  EXPECT_EQ(s.conversions, 3);
+  EXPECT_EQ(Paths(Filtered("", "services", ""), &s), (Counts{{"rep_visit", {0, 0, 1}}}));
+  EXPECT_EQ(s.conversions, 0);
+  EXPECT_TRUE(Paths(Filtered("", "heart", ""), &s).empty());  // no such category
+
+  // A catalog of one's own: "heart" holds cardiozen only.
+  auto custom = ProductCatalog::FromToml(R"(
+[[category]]
+id = "heart"
+[[category]]
+id = "sugar"
+[[product]]
+id = "cardiozen"
+category = "heart"
+aliases = ["Cardiozen 10 mg"]
+[[product]]
+id = "glucobal"
+category = "sugar"
+)",
+                                         "custom.toml");
+  ASSERT_TRUE(custom.ok()) << custom.status().message();
+  PathOptions heart = Filtered("", "heart", "");
+  heart.filter.products = &*custom;
+  // "CZN" is no alias there: p3's order is another product's, so its web touch ends in a
+  // null journey.
+  EXPECT_EQ(Paths(heart, &s), (Counts{{"email", {1, 100, 0}}, {"web", {0, 0, 1}}}));
+  FunnelOptions funnel;
+  funnel.filter.product = "metabolic";
+  auto f = BuildFunnel(Stored(), funnel);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->profiles, 1);  // p2
+}
+
 TEST_F(ReportFilterTest, BlankValuesAreNotSetAndUnknownOnesMatchNothingWithoutError) {
   EXPECT_TRUE((ReportFilter{" ", "", "\t"}).empty());
   EXPECT_FALSE((ReportFilter{"", "x", ""}).empty());

@@ -359,6 +359,26 @@ printf 'segments:\n  - name: Y\n    definition: "trait(a) >= and"\n' >"$WORK/bad
 rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
 check "apply reports a bad definition with its column" \
   test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: segment "Y": column 13' <<<"$out")"
+# content in YAML, matched by id: every example item passes the one-voice check; the
+# example journeys send them
+out=$("$BIN" apply -f "$ROOT/examples/content.yaml")
+check "apply creates the example content with no problems" \
+  test "$(grep -c '^content .* created (version 1, draft)$' <<<"$out")" = 4 -a \
+  "$(wc -l <<<"$out")" = 4
+out=$("$BIN" apply -f "$ROOT/examples/content.yaml")
+check "a second apply leaves the content alone" \
+  test "$(grep -c '^content .* unchanged (version 1, draft)$' <<<"$out")" = 4
+sed 's/claim: lowers blood pressure in 4 weeks/claim: lowers blood pressure in 3 weeks/' \
+  "$ROOT/examples/content.yaml" >"$WORK/content.yaml"
+out=$("$BIN" apply -f "$WORK/content.yaml")
+check "an edited content item becomes a new draft version" contains "$out" \
+  '^content cardiozen-launch new version (version 2, draft)$'
+check "apply lists the one-voice check's problems" contains "$out" \
+  "^  problem: /renditions/sms: misses the claim 'lowers blood pressure in 3 weeks'"
+printf 'content:\n  - id: x\n    name: X\n    renditions: {sms: {txt: hi}}\n' >"$WORK/bad.yaml"
+rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
+check "apply reports a bad content item with its JSON pointer" \
+  test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: content x: /renditions/sms/txt: unknown field' <<<"$out")"
 # journeys in YAML, on the example segments
 out=$("$BIN" apply -f "$ROOT/examples/journeys.yaml")
 check "apply creates the example journeys" test "$(grep -c '^journey .* created' <<<"$out")" = 2

@@ -136,6 +136,16 @@ class WatchedStore final : public Store {
   Status UpdateOutbox(const std::vector<OutboxMessage>& m) override {
     return real_->UpdateOutbox(m);
   }
+  Result<std::optional<OutboxMessage>> GetOutboxMessage(int64_t id) override {
+    return real_->GetOutboxMessage(id);
+  }
+  Result<std::optional<OutboxMessage>> FindOutboxByProviderId(const std::string& id) override {
+    return real_->FindOutboxByProviderId(id);
+  }
+  Status ScanOutboxByState(const std::string& state,
+                           const std::function<void(const OutboxMessage&)>& fn) override {
+    return real_->ScanOutboxByState(state, fn);
+  }
   Result<std::vector<TaskRecord>> ListTasks(const std::string& rep,
                                             const std::string& state) override {
     return real_->ListTasks(rep, state);

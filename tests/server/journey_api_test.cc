@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "channel/channel.h"
 #include "journey/journey.h"
 #include "server/server.h"
 #include "support/test_support.h"
@@ -31,7 +32,12 @@ class JourneyApiTest : public ::testing::Test {
     segments_ = SegmentEngine::Create(*store_, clock_, profiles_.get(), {}).value();
     segment_hook_ = segments_.get();
     JourneyEngineOptions jo;
-    jo.messages_path = dir_.path() + "/messages.jsonl";
+    DeliveryOptions d;
+    d.data_dir = dir_.path();  // every message goes to the log connector's messages.jsonl
+    d.dry_run = true;
+    delivery_ = Delivery::Create(*store_, clock_, *profiles_, nullptr, d).value();
+    delivery_->Start();
+    jo.on_queued = [this](const std::vector<OutboxMessage>& m) { delivery_->Enqueue(m); };
     jo.contact_policy_json = R"({"caps": [{"max": 3, "window": "7d"}]})";
     journeys_ = JourneyEngine::Create(*store_, clock_, *profiles_, *segments_, jo).value();
     journey_hook_ = journeys_.get();
@@ -51,6 +57,7 @@ class JourneyApiTest : public ::testing::Test {
     client_.reset();
     server_.reset();
     journeys_->Stop();
+    delivery_->Stop();
     journey_hook_ = nullptr;
     profiles_.reset();
     segment_hook_ = nullptr;
@@ -73,14 +80,16 @@ class JourneyApiTest : public ::testing::Test {
     return ProfileIdString(profiles_->FindBy("user_id", user)->record.id);
   }
   std::vector<json::object> Messages() {
-    // The outbox thread writes the file; wait a little for what is queued.
+    // The delivery thread writes the file; wait a little for what is queued.
     std::vector<json::object> out;
     for (int i = 0; i < 50; ++i) {
       out.clear();
       std::ifstream in(dir_.path() + "/messages.jsonl");
       std::string line;
       while (std::getline(in, line)) out.push_back(json::parse(line).as_object());
-      if (journeys_->stats().pending_messages == 0) break;
+      int64_t pending = 0;
+      for (const ConnectorStats& c : delivery_->stats()) pending += c.pending;
+      if (pending == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return out;
@@ -92,6 +101,7 @@ class JourneyApiTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   std::unique_ptr<ProfileService> profiles_;
   std::unique_ptr<SegmentEngine> segments_;
+  std::unique_ptr<Delivery> delivery_;
   std::unique_ptr<JourneyEngine> journeys_;
   std::atomic<SegmentEngine*> segment_hook_{nullptr};
   std::atomic<JourneyEngine*> journey_hook_{nullptr};

@@ -164,4 +164,63 @@ Event Identify(const std::string& user,
   return e;
 }
 
+int ListenOnLoopback(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  listen(fd, 8);
+  return fd;
+}
+
+HttpHook::HttpHook(std::vector<int> statuses) : statuses_(std::move(statuses)) {
+  fd_ = ListenOnLoopback(&port_);
+  thread_ = std::thread([this] { Serve(); });
+}
+
+HttpHook::~HttpHook() {
+  shutdown(fd_, SHUT_RDWR);
+  close(fd_);
+  thread_.join();
+}
+
+std::vector<std::string> HttpHook::requests() {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+void HttpHook::Serve() {
+  auto content_length = [](const std::string& r) -> size_t {
+    std::string lower = r;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto at = lower.find("content-length: ");
+    return at == std::string::npos ? 0 : std::stoul(r.substr(at + 16));
+  };
+  for (size_t i = 0;; ++i) {
+    int c = accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos ||
+           request.size() < request.find("\r\n\r\n") + 4 + content_length(request)) {
+      ssize_t n = read(c, buf, sizeof(buf));
+      if (n <= 0) break;
+      request.append(buf, static_cast<size_t>(n));
+    }
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back(request);
+    }
+    int status = i < statuses_.size() ? statuses_[i] : 200;
+    std::string reply = "HTTP/1.1 " + std::to_string(status) +
+                        " X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    (void)!write(c, reply.data(), reply.size());
+    close(c);
+  }
+}
+
 }  // namespace unisono::testing

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -44,6 +46,28 @@ class HttpClient {
 };
 
 std::string BasicAuth(const std::string& user);
+
+// A socket listening on 127.0.0.1 at a free port; the port goes to `port`.
+int ListenOnLoopback(int* port);
+
+// A loopback HTTP endpoint answering each request with the next status of `statuses`
+// (then 200), keeping what it received: a webhook receiver.
+class HttpHook {
+ public:
+  explicit HttpHook(std::vector<int> statuses);
+  ~HttpHook();
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<std::string> requests();
+
+ private:
+  void Serve();
+  int fd_ = -1;
+  int port_ = 0;
+  std::vector<int> statuses_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> requests_;
+};
 
 // Events as a client sends them for `user` (identified by user_id), with a fresh
 // message id each: a track event, and an identify call setting traits (JSON values).

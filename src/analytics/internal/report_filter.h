@@ -3,6 +3,7 @@
 // profile, in time order, and asks it what the event is to the report.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,12 +71,19 @@ class ProfileFilter {
 
  private:
   bool InWindow(const Event& e) const;
+  bool IsFilterProduct(const std::string& product) const;
   bool IsConversion(const Event& e) const;
   bool OfAnotherProduct(const Event& e) const;
   void ApplyMembership(const Event& e);
   FilterVerdict Conversion(const Event& e);
 
   ReportFilter filter_;
+  // What an event's product may be to match the filter's product (besides the value
+  // itself): the ids and aliases of the product it names or of every product in the
+  // category it names, compared as the catalog does (case and outer spaces aside).
+  std::vector<std::string> spellings_;
+  // The catalog when the filter names none: shared, so a copied filter's pointer holds.
+  std::shared_ptr<const ProductCatalog> builtin_products_;
   std::optional<Timestamp> since_;
   std::optional<Timestamp> until_;
   std::vector<std::string> conversion_events_;

@@ -1,6 +1,6 @@
 // JourneyEngine's state, shared by the files that implement it: journey_engine.cc
 // (loading, the log, timers, the thread), step_runner.cc (what each step does),
-// journey_api.cc (definitions, reports, visits, tasks) and outbox.cc (delivery).
+// journey_api.cc (definitions, reports, visits, tasks).
 #pragma once
 
 #include <condition_variable>
@@ -96,6 +96,8 @@ class JourneyEngine::Impl {
   void SetTimer(LiveInstance& inst, std::optional<int64_t> due_ms);
 
   bool Consented(const SegmentEngine::ProfileFacts& facts, const std::string& channel) const;
+  Result<TaskRecord> RepTask(const LiveInstance& inst, const ContentChoice& content,
+                             const std::string& rep, int64_t now);  // id left to the caller
   // Contacts for the policy.
   bool IsContact(const Event& e) const;
   void AddContact(int64_t profile, int64_t at_ms, const std::string& channel);
@@ -109,16 +111,10 @@ class JourneyEngine::Impl {
   // Saves the definition, after the checkpoint: events read before a definition
   // changed are never replayed against it.
   Status SaveJourney(const JourneyEntry& entry);
+  Status CheckContent(const JourneyVersion& v) const;
   void SortByPriority();
   std::map<std::string, int64_t> ActiveByJourney() const;  // instances in progress
   JourneyInfo Info(const JourneyEntry& entry, int64_t active) const;
-
-  // Outbox (outbox.cc).
-  void StartOutbox();
-  void StopOutbox();
-  Status DeliverDue(int64_t now);  // takes outbox_mu_ itself
-  void LoadDeliveredKeys();
-  bool HasConnector(const OutboxMessage& m) const;
 
   Store& store_;
   Clock& clock_;
@@ -128,7 +124,7 @@ class JourneyEngine::Impl {
   journey::ContactPolicy policy_;
   journey::TimeZones zones_;
 
-  mutable std::mutex mu_;  // everything below until the outbox's
+  mutable std::mutex mu_;  // everything below until the engine's thread
   std::vector<std::unique_ptr<JourneyVersion>> versions_;
   std::vector<JourneyEntry> journeys_;
   std::vector<int> by_priority_;                    // journey indices, highest priority first
@@ -153,15 +149,6 @@ class JourneyEngine::Impl {
   bool nudged_ = false;
   bool stopping_ = false;
   std::thread thread_;
-
-  // The outbox: pending message ids in order, and its thread.
-  std::mutex outbox_mu_;
-  std::condition_variable outbox_cv_;
-  std::deque<OutboxMessage> pending_;
-  std::set<std::string> delivered_keys_;  // found in the log file after a crash
-  bool outbox_stopping_ = false;
-  bool outbox_nudged_ = false;
-  std::thread outbox_thread_;
 };
 
 }  // namespace unisono

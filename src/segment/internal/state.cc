@@ -176,7 +176,7 @@ void State::AddEvent(const Event& e) {
   row.name = dict.Intern(e.name);
   row.channel = ChannelIndex(e.channel);
   row.type = e.type;
-  row.system = e.source == "segment";
+  row.system = e.source == "segment" || e.source == "delivery";  // not the customer's doing
   row.props = props.Intern(EventProps(e, dict, Parser()));
   if (p.events.empty() || p.events.back().ts_ms <= row.ts_ms) {
     p.events.push_back(row);

@@ -77,7 +77,7 @@ struct EventRow {
   uint32_t props = 0;
   uint16_t channel = 0;  // index into State::channels
   EventType type = EventType::kTrack;
-  bool system = false;  // written by unisono itself (segment_entered / segment_exited)
+  bool system = false;  // unisono's own records (segment_entered, email_delivered, ...)
 };
 static_assert(sizeof(EventRow) == 24);
 

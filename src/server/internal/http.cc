@@ -91,6 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.authorization = std::string(msg[bhttp::field::authorization]);
     req.content_encoding = std::string(msg[bhttp::field::content_encoding]);
     req.content_type = std::string(msg[bhttp::field::content_type]);
+    req.user_agent = std::string(msg[bhttp::field::user_agent]);
+    req.user = std::string(msg["X-Unisono-User"]);
     req.body = std::move(msg.body());
     router_.Handle(std::move(req), [self = shared_from_this()](http::Response r) {
       // May run on the commit thread: hop back onto this connection's executor.

@@ -20,6 +20,8 @@ struct Request {
   std::string authorization;
   std::string content_encoding;
   std::string content_type;
+  std::string user_agent;
+  std::string user;  // X-Unisono-User: who acts (content approval)
   std::string body;
 };
 

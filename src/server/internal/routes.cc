@@ -6,6 +6,9 @@
 #include <sstream>
 #include <thread>
 
+#include "server/internal/catalog_routes.h"
+#include "server/internal/content_routes.h"
+#include "server/internal/delivery_routes.h"
 #include "server/internal/journey_reports.h"
 #include "server/internal/journey_routes.h"
 #include "server/internal/quadrant_reports.h"
@@ -15,6 +18,7 @@
 #include "server/internal/roi_reports.h"
 #include "server/internal/router.h"
 #include "server/internal/segment_routes.h"
+#include "server/internal/tracking_routes.h"
 
 namespace unisono::http {
 namespace json = boost::json;
@@ -93,6 +97,7 @@ struct Router::Impl {
         metrics(m),
         write_keys(options.write_keys.begin(), options.write_keys.end()) {
     options.ingest.catalog = &deps.catalog;
+    options.ingest.products = &products();
   }
   ~Impl() {
     std::unique_lock<std::mutex> lock(imports_mu);
@@ -121,9 +126,14 @@ struct Router::Impl {
     parsers.push_back(std::move(p));
   }
 
+  const ProductCatalog& products() const {
+    return deps.products ? *deps.products : builtin_products;
+  }
+
   ServerOptions options;
   ServerDeps deps;
   Metrics& metrics;
+  ProductCatalog builtin_products = ProductCatalog::Builtin();  // when deps name none
   std::unordered_set<std::string> write_keys;
   std::mutex parsers_mu;
   std::vector<std::unique_ptr<SegmentParser>> parsers;
@@ -334,6 +344,10 @@ Response Router::Impl::AdvanceClock(const Request& req) {
       if (Status s = deps.journeys->RunUntilIdle(); !s.ok()) return JsonError(s);
     }
   }
+  // Messages due by now (new ones, retries whose backoff ended) go out before the answer.
+  if (deps.delivery) {
+    if (Status s = deps.delivery->RunUntilIdle(); !s.ok()) return JsonError(s);
+  }
   return Json(json::object{{"now", FormatTimestamp(deps.manual_clock->Now())},
                            {"profiles_reevaluated", evaluated}});
 }
@@ -344,6 +358,7 @@ void Router::Impl::ImportCsv(const Target& t, Request& req, Reply reply) {
   CsvImportOptions o;
   o.kind = *kind;
   o.catalog = &deps.catalog;
+  o.products = &products();
   o.default_currency = options.ingest.default_currency;
   o.source_name = t.Get("name").empty() ? "upload" : t.Get("name");
   o.received_at = deps.clock.Now();
@@ -414,7 +429,8 @@ void Router::Handle(Request req, Reply reply) {
     r.content_type.clear();
     r.headers = {{"Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"},
                  {"Access-Control-Allow-Headers",
-                  "Authorization, Content-Type, Content-Encoding, X-Requested-With"},
+                  "Authorization, Content-Type, Content-Encoding, X-Requested-With, "
+                  "X-Unisono-User"},
                  {"Access-Control-Max-Age", "86400"}};
     return finish("preflight", std::move(r));
   }
@@ -426,6 +442,9 @@ void Router::Handle(Request req, Reply reply) {
                          [finish, route](Response r) mutable { finish(route, std::move(r)); });
   }
   auto parts = Segments(t.path);
+  if (std::string name; auto r = TrackingRoute(req, t, parts, impl_->deps.delivery, name)) {
+    return finish(name, std::move(*r));
+  }
   if (req.method == "GET" && t.path == "/healthz") {
     return finish("/healthz",
                   Json(json::object{{"status", "ok"},
@@ -442,6 +461,10 @@ void Router::Handle(Request req, Reply reply) {
     Response r;
     r.body = ChannelsJson(impl_->deps.catalog);
     return finish("/v1/channels", std::move(r));
+  }
+  if (std::string name;
+      auto r = CatalogRoute(req, t, parts, impl_->products(), impl_->deps.content, name)) {
+    return finish(name, std::move(*r));
   }
   if (parts.size() >= 2 && parts[0] == "v1" && parts[1] == "profiles") {
     if (parts.size() == 2 && req.method == "GET") return finish("/v1/profiles", impl_->Profiles(t));
@@ -464,6 +487,13 @@ void Router::Handle(Request req, Reply reply) {
   }
   if (std::string name;
       auto r = JourneyRoute(req, t, parts, impl_->deps.journeys, impl_->deps.profiles, name)) {
+    return finish(name, std::move(*r));
+  }
+  if (std::string name; auto r = DeliveryRoute(req, t, parts, impl_->deps.delivery, name)) {
+    return finish(name, std::move(*r));
+  }
+  if (std::string name;
+      auto r = ContentRoute(req, t, parts, impl_->deps.content, impl_->deps.profiles, name)) {
     return finish(name, std::move(*r));
   }
   if (t.path == "/v1/admin/clock" && req.method == "POST") {

@@ -39,7 +39,7 @@ JourneyInstanceRecord ReadInstance(const Stmt& s) {
 
 constexpr const char* kOutboxColumns =
     "id, idempotency_key, instance_id, profile_id, journey_id, version, step, channel, content, "
-    "payload, state, attempts, created_at, next_attempt_at, last_error";
+    "payload, state, attempts, created_at, next_attempt_at, last_error, provider_message_id";
 
 OutboxMessage ReadMessage(const Stmt& s) {
   OutboxMessage m;
@@ -58,6 +58,7 @@ OutboxMessage ReadMessage(const Stmt& s) {
   m.created_at = FromMillis(s.Int(12));
   m.next_attempt_at = OptTime(s, 13);
   m.last_error = s.Text(14);
+  m.provider_message_id = s.Text(15);
   return m;
 }
 
@@ -138,14 +139,16 @@ Status BindMessage(Stmt& s, const OutboxMessage& m) {
       .Bind(11, std::string_view(m.state))
       .Bind(12, int64_t{m.attempts})
       .Bind(13, ToMillis(m.created_at));
-  BindTime(s, 14, m.next_attempt_at).Bind(15, std::string_view(m.last_error));
+  BindTime(s, 14, m.next_attempt_at)
+      .Bind(15, std::string_view(m.last_error))
+      .Bind(16, std::string_view(m.provider_message_id));
   return s.Run();
 }
 
 Status WriteOutbox(sqlite3* db, const std::vector<OutboxMessage>& rows) {
   if (rows.empty()) return Status::Ok();
   Stmt s(db, std::string("INSERT INTO outbox(") + kOutboxColumns +
-                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+                 ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   for (const auto& m : rows) {
     if (Status st = BindMessage(s, m); !st.ok()) return st;
   }
@@ -263,14 +266,55 @@ Status ScanOutbox(sqlite3* db, std::optional<Timestamp> since,
 
 Status UpdateOutbox(sqlite3* writer, const std::vector<OutboxMessage>& messages) {
   Stmt s(writer,
-         "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5 "
-         "WHERE id = ?1");
+         "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, last_error = ?5, "
+         "provider_message_id = ?6 WHERE id = ?1");
   for (const OutboxMessage& m : messages) {
     s.Bind(1, m.id).Bind(2, std::string_view(m.state)).Bind(3, int64_t{m.attempts});
-    BindTime(s, 4, m.next_attempt_at).Bind(5, std::string_view(m.last_error));
+    BindTime(s, 4, m.next_attempt_at)
+        .Bind(5, std::string_view(m.last_error))
+        .Bind(6, std::string_view(m.provider_message_id));
     if (Status st = s.Run(); !st.ok()) return st;
   }
   return Status::Ok();
+}
+
+namespace {
+
+Result<std::optional<OutboxMessage>> OneMessage(Stmt& s) {
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<OutboxMessage>();
+  return std::optional<OutboxMessage>(ReadMessage(s));
+}
+
+}  // namespace
+
+Result<std::optional<OutboxMessage>> GetOutboxMessage(sqlite3* db, int64_t id) {
+  Stmt s(db, std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?1");
+  s.Bind(1, id);
+  return OneMessage(s);
+}
+
+Result<std::optional<OutboxMessage>> FindOutboxByProviderId(sqlite3* db,
+                                                            const std::string& provider_id) {
+  // The second term lets SQLite use the partial index on provider ids.
+  Stmt s(db, std::string("SELECT ") + kOutboxColumns +
+                 " FROM outbox WHERE provider_message_id = ?1 AND provider_message_id != '' "
+                 "ORDER BY id LIMIT 1");
+  s.Bind(1, std::string_view(provider_id));
+  return OneMessage(s);
+}
+
+Status ScanOutboxByState(sqlite3* db, const std::string& state,
+                         const std::function<void(const OutboxMessage&)>& fn) {
+  Stmt s(db, std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE state = ?1 ORDER BY id");
+  s.Bind(1, std::string_view(state));
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    fn(ReadMessage(s));
+  }
 }
 
 Result<std::vector<TaskRecord>> ListTasks(sqlite3* db, const std::string& rep_id,

@@ -23,6 +23,11 @@ Status CountJourneyHistory(sqlite3* db, const std::string& journey_id,
 Status ScanOutbox(sqlite3* db, std::optional<Timestamp> since,
                   const std::function<void(const OutboxMessage&)>& fn);
 Status UpdateOutbox(sqlite3* writer, const std::vector<OutboxMessage>& messages);
+Result<std::optional<OutboxMessage>> GetOutboxMessage(sqlite3* db, int64_t id);
+Result<std::optional<OutboxMessage>> FindOutboxByProviderId(sqlite3* db,
+                                                            const std::string& provider_id);
+Status ScanOutboxByState(sqlite3* db, const std::string& state,
+                         const std::function<void(const OutboxMessage&)>& fn);
 Result<std::vector<TaskRecord>> ListTasks(sqlite3* db, const std::string& rep_id,
                                           const std::string& state);
 Result<std::optional<TaskRecord>> GetTask(sqlite3* db, int64_t id);

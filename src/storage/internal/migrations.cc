@@ -165,6 +165,11 @@ CREATE TABLE tasks(
   notes TEXT NOT NULL);
 CREATE INDEX tasks_by_rep ON tasks(rep_id, state, due_at);
 )sql",
+    // 4: delivery: the provider's id of a sent message, to match its delivery callbacks.
+    R"sql(
+ALTER TABLE outbox ADD COLUMN provider_message_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_by_provider_id ON outbox(provider_message_id) WHERE provider_message_id != '';
+)sql",
 };
 
 }  // namespace
