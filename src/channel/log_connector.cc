@@ -3,11 +3,15 @@
 // are read at start, so a message appended just before a crash (and not yet marked) is
 // not written again; keys written since are kept until their messages are marked.
 // task: rep channels, whose task the journey engine wrote with the message.
+#include <boost/json.hpp>
+
 #include "channel/internal/connector.h"
 #include "channel/internal/durable_file.h"
 
 namespace unisono::channel {
 namespace {
+
+namespace json = boost::json;
 
 // The payload's "key" member, as the journey engine writes it.
 std::string PayloadKey(std::string_view line) {
@@ -17,6 +21,34 @@ std::string PayloadKey(std::string_view line) {
   at += kKey.size();
   auto end = line.find('"', at);
   return end == std::string_view::npos ? std::string() : std::string(line.substr(at, end - at));
+}
+
+// The payload with what the customer would read: {"rendered": {"subject", "text", ...}}.
+std::string WithRendered(const Outgoing& o) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(o.message.payload_json, ec);
+  if (ec || !payload.is_object()) return o.message.payload_json;
+  const RenderedMessage& r = o.rendered;
+  json::object rendered{{"rendition", r.rendition}};
+  auto put = [&](const char* key, const std::string& value) {
+    if (!value.empty()) rendered[key] = value;
+  };
+  put("subject", r.subject);
+  put("title", r.title);
+  put("text", r.text);
+  put("html", r.html);
+  put("template", r.whatsapp_template);
+  put("url", r.url);
+  if (!r.whatsapp_parameters.empty()) {
+    json::array parameters(r.whatsapp_parameters.begin(), r.whatsapp_parameters.end());
+    rendered["parameters"] = std::move(parameters);
+  }
+  if (!r.talking_points.empty()) {
+    json::array points(r.talking_points.begin(), r.talking_points.end());
+    rendered["talking_points"] = std::move(points);
+  }
+  payload.as_object()["rendered"] = std::move(rendered);
+  return json::serialize(payload);
 }
 
 class LogConnector final : public Connector {
@@ -30,7 +62,7 @@ class LogConnector final : public Connector {
     for (const Outgoing& o : batch) {
       const std::string& key = o.message.idempotency_key;
       if (written_.count(key)) continue;
-      lines += o.message.payload_json;
+      lines += o.has_content ? WithRendered(o) : o.message.payload_json;
       lines += '\n';
       keys.push_back(&key);
     }

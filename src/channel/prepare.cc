@@ -113,7 +113,16 @@ Result<channel::Outgoing> Delivery::Impl::Prepare(const channel::Lane& lane,
     return Status::NotFound("profile " + ProfileIdString(m.profile_id) + " does not exist");
   }
   if (Status s = CheckConsent(*profile, m.channel); !s.ok()) return s;
-  if (lane.name == "log" || lane.name == "task") return out;
+  if (lane.name == "task") return out;
+  if (lane.name == "log") {
+    // The log shows what would have gone out (a dry run): the rendition, when one fits.
+    if (m.content.empty() || !content_ || RenditionFor(m.channel).empty()) return out;
+    auto rendered = Render(m, json::serialize(Traits(*profile)));
+    if (!rendered.ok()) return Status(StatusCode::kFailedPrecondition, rendered.status().message());
+    out.rendered = std::move(rendered).value();
+    out.has_content = true;
+    return out;
+  }
 
   const json::object traits = Traits(*profile);
   const bool needs_content = lane.name != "postal";

@@ -280,20 +280,33 @@ TEST(Delivery, ADryRunLogsEveryChannelButWebhooksAndSendsNothing) {
   o.dry_run = true;
   o.smtp = Smtp(sink.url(), "news@example.com");
   w.StartDelivery(o);
-  OutboxMessage email = w.Queue(d1, "email", "not-even-content", 1);
+  OutboxMessage email = w.Queue(d1, "email", w.content_id, w.content_version);
+  OutboxMessage broken = w.Queue(d1, "email", "not-even-content", 1);
   OutboxMessage letter = w.Queue(d1, "postal", w.content_id, w.content_version);
   OutboxMessage visit = w.Queue(d1, "rep_visit", "");
   OutboxMessage hooked = w.Queue(d1, "webhook", hook.url());
   ASSERT_TRUE(w.delivery->RunUntilIdle().ok());
   auto lines = Lines(dir.path() + "/messages.jsonl");
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], email.payload_json);
-  EXPECT_EQ(lines[1], letter.payload_json);
-  EXPECT_EQ(lines[2], visit.payload_json);
+  // Each line is the payload plus what the customer would have read.
+  json::object first = json::parse(lines[0]).as_object();
+  EXPECT_EQ(first["key"], email.idempotency_key.c_str());
+  json::object& rendered = first["rendered"].as_object();
+  EXPECT_EQ(rendered["rendition"], "email");
+  EXPECT_EQ(rendered["subject"], "Cardiozen lowers blood pressure in 4 weeks — für Doctor");
+  EXPECT_NE(json::serialize(rendered["text"]).find("Dear Dr. Doctor"), std::string::npos);
+  json::object second = json::parse(lines[1]).as_object();
+  EXPECT_EQ(second["key"], letter.idempotency_key.c_str());
+  EXPECT_EQ(second["rendered"].as_object()["rendition"], "postal");
+  EXPECT_EQ(lines[2], visit.payload_json) << "no rendition fits a content-less visit";
   EXPECT_TRUE(sink.Messages().empty());
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/postal"));
   EXPECT_EQ(hook.requests().size(), 1u) << "webhooks are calls between systems: they go";
   for (const auto& m : {email, letter, visit, hooked}) EXPECT_EQ(w.Row(m.id)->state, "delivered");
+  // Content that cannot be rendered would fail for real too.
+  EXPECT_EQ(w.Row(broken.id)->state, "dead");
+  EXPECT_NE(w.Row(broken.id)->last_error.find("not-even-content"), std::string::npos)
+      << w.Row(broken.id)->last_error;
   EXPECT_EQ(StatsOf(w.delivery->stats(), "log").delivered, 3);
 }
 
