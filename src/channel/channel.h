@@ -128,8 +128,11 @@ class Delivery {
   Status RunUntilIdle();
 
   // Tracking links, verified by their signature (PermissionDenied when forged).
-  Result<TrackingResult> Open(const std::string& token, const std::string& user_agent);
-  Result<TrackingResult> Click(const std::string& token, const std::string& user_agent);
+  // Opens and clicks answer through `done` once their event is durable (on another
+  // thread), or at once when the token is not valid.
+  using TrackingDone = std::function<void(Result<TrackingResult>)>;
+  void Open(const std::string& token, const std::string& user_agent, TrackingDone done);
+  void Click(const std::string& token, const std::string& user_agent, TrackingDone done);
   // One-click unsubscribe (RFC 8058): refuses the consent for the message's channel
   // and writes an `unsubscribed` event.
   Result<TrackingResult> Unsubscribe(const std::string& token);

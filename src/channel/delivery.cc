@@ -287,11 +287,11 @@ void Delivery::Stop() { impl_->Stop(); }
 void Delivery::Enqueue(const std::vector<OutboxMessage>& messages) { impl_->Enqueue(messages); }
 Status Delivery::RunUntilIdle() { return impl_->RunUntilIdle(); }
 
-Result<TrackingResult> Delivery::Open(const std::string& token, const std::string& user_agent) {
-  return impl_->tracker()->Open(token, user_agent);
+void Delivery::Open(const std::string& token, const std::string& user_agent, TrackingDone done) {
+  impl_->tracker()->Open(token, user_agent, std::move(done));
 }
-Result<TrackingResult> Delivery::Click(const std::string& token, const std::string& user_agent) {
-  return impl_->tracker()->Click(token, user_agent);
+void Delivery::Click(const std::string& token, const std::string& user_agent, TrackingDone done) {
+  impl_->tracker()->Click(token, user_agent, std::move(done));
 }
 Result<TrackingResult> Delivery::Unsubscribe(const std::string& token) {
   return impl_->tracker()->Unsubscribe(token);

@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <future>
 #include <string_view>
 #include <vector>
 
@@ -282,31 +283,49 @@ std::string Tracker::RewriteText(const std::string& text, const OutboxMessage& m
   return out;
 }
 
-Result<TrackingResult> Tracker::Open(const std::string& token, const std::string& user_agent) {
-  auto f = Verify(secret_, token, 'o');
-  if (!f.ok()) return f.status();
-  // One open per message: image proxies and every re-reading fetch the pixel again.
-  Event e = TrackingEvent(*f, f->channel == "email" ? "email_opened" : f->channel + "_opened",
-                          clock_.Now());
-  e.message_id = "open:" + std::to_string(f->message_id);
-  e.properties_json = Properties(*f, user_agent);
-  auto written = profiles_.SubmitAndWait({std::move(e)});
-  if (!written.ok()) return written.status();
-  return TrackingResult{"", f->profile_id, "email_opened"};
+// Writes the event and answers with `result` once it is durable.
+static void Submit(ProfileService& profiles, Event e, TrackingResult result, Tracker::Done done) {
+  profiles.Submit({std::move(e)}, [result = std::move(result),
+                                   done = std::move(done)](const Result<IngestResult>& written) {
+    if (!written.ok()) return done(written.status());
+    done(result);
+  });
 }
 
-Result<TrackingResult> Tracker::Click(const std::string& token, const std::string& user_agent) {
+void Tracker::Open(const std::string& token, const std::string& user_agent, Done done) {
+  auto f = Verify(secret_, token, 'o');
+  if (!f.ok()) return done(f.status());
+  // One open per message: image proxies and every re-reading fetch the pixel again.
+  const std::string name = f->channel == "email" ? "email_opened" : f->channel + "_opened";
+  Event e = TrackingEvent(*f, name, clock_.Now());
+  e.message_id = "open:" + std::to_string(f->message_id);
+  e.properties_json = Properties(*f, user_agent);
+  Submit(profiles_, std::move(e), TrackingResult{"", f->profile_id, name}, std::move(done));
+}
+
+void Tracker::Click(const std::string& token, const std::string& user_agent, Done done) {
   auto f = Verify(secret_, token, 'c');
-  if (!f.ok()) return f.status();
+  if (!f.ok()) return done(f.status());
   // A double click or a link scanner within the same minute is one click.
   const int64_t minute = ToMillis(clock_.Now()) / 60'000;
   Event e = TrackingEvent(*f, "link_clicked", clock_.Now());
   e.message_id = "click:" + std::to_string(f->message_id) + ":" + std::to_string(Fnv1a(f->target)) +
                  ":" + std::to_string(minute);
   e.properties_json = Properties(*f, user_agent);
-  auto written = profiles_.SubmitAndWait({std::move(e)});
-  if (!written.ok()) return written.status();
-  return TrackingResult{f->target, f->profile_id, "link_clicked"};
+  Submit(profiles_, std::move(e), TrackingResult{f->target, f->profile_id, "link_clicked"},
+         std::move(done));
+}
+
+Result<TrackingResult> Tracker::Open(const std::string& token, const std::string& user_agent) {
+  std::promise<Result<TrackingResult>> answer;
+  Open(token, user_agent, [&](Result<TrackingResult> r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
+}
+
+Result<TrackingResult> Tracker::Click(const std::string& token, const std::string& user_agent) {
+  std::promise<Result<TrackingResult>> answer;
+  Click(token, user_agent, [&](Result<TrackingResult> r) { answer.set_value(std::move(r)); });
+  return answer.get_future().get();
 }
 
 Result<TrackingResult> Tracker::Unsubscribe(const std::string& token) {

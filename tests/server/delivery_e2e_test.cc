@@ -251,6 +251,10 @@ TEST_F(DeliveryEndToEnd, AJourneyEmailIsReceivedOpenedClickedAndUnsubscribed) {
   auto clicked = Call("GET", PathOf(click));
   EXPECT_EQ(clicked.status, 302);
   EXPECT_EQ(clicked.headers["location"], "https://cardiozen.example/samples?from=email");
+  // A pixel with a token that is not valid still shows an image, and counts nothing.
+  auto bogus_pixel = Call("GET", "/t/o/not-a-token.gif");
+  EXPECT_EQ(bogus_pixel.status, 200);
+  EXPECT_EQ(bogus_pixel.headers["content-type"], "image/gif");
   // A tampered link is refused and records nothing.
   std::string forged = PathOf(click);
   forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
@@ -271,6 +275,17 @@ TEST_F(DeliveryEndToEnd, AJourneyEmailIsReceivedOpenedClickedAndUnsubscribed) {
   EXPECT_NE(json::serialize(memberships).find("Openers"), std::string::npos)
       << json::serialize(memberships);
 
+  // A forged unsubscribe changes nothing; a GET only shows the page (link scanners).
+  EXPECT_EQ(client_->Send("POST", "/t/u/forged.token", "List-Unsubscribe=One-Click", {}).status,
+            404);
+  std::string unsubscribe_path = PathOf(list_unsubscribe.substr(1, list_unsubscribe.find('>') - 1));
+  auto page = client_->Send("GET", unsubscribe_path, "", {});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<form method=\"post\""), std::string::npos);
+  EXPECT_EQ(Ok(Call("GET", "/v1/profiles/" + profile))["consent"]
+                .as_object()["email"]
+                .as_object()["granted"],
+            true);
   // One-click unsubscribe (RFC 8058): a POST with List-Unsubscribe=One-Click.
   std::string unsubscribe = list_unsubscribe.substr(1, list_unsubscribe.find('>') - 1);
   auto done = client_->Send("POST", PathOf(unsubscribe), "List-Unsubscribe=One-Click",

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "channel/channel.h"
@@ -28,6 +29,12 @@ class Tracker {
   // Points every http(s) URL in a text part (email text, SMS) at its click redirect.
   std::string RewriteText(const std::string& text, const OutboxMessage& m) const;
 
+  // Opens and clicks verify the token at once and answer through `done` once their event
+  // is durable (on the profile service's commit thread), so a burst of opens after a
+  // send never holds a server thread through a commit. The plain forms wait.
+  using Done = std::function<void(Result<TrackingResult>)>;
+  void Open(const std::string& token, const std::string& user_agent, Done done);
+  void Click(const std::string& token, const std::string& user_agent, Done done);
   Result<TrackingResult> Open(const std::string& token, const std::string& user_agent);
   Result<TrackingResult> Click(const std::string& token, const std::string& user_agent);
   Result<TrackingResult> Unsubscribe(const std::string& token);

@@ -442,9 +442,7 @@ void Router::Handle(Request req, Reply reply) {
                          [finish, route](Response r) mutable { finish(route, std::move(r)); });
   }
   auto parts = Segments(t.path);
-  if (std::string name; auto r = TrackingRoute(req, t, parts, impl_->deps.delivery, name)) {
-    return finish(name, std::move(*r));
-  }
+  if (TrackingRoute(req, t, parts, impl_->deps.delivery, finish)) return;
   if (req.method == "GET" && t.path == "/healthz") {
     return finish("/healthz",
                   Json(json::object{{"status", "ok"},

@@ -40,52 +40,65 @@ Response Pixel() {
 
 }  // namespace
 
-std::optional<Response> TrackingRoute(const Request& req, const Target& t,
-                                      const std::vector<std::string>& parts, Delivery* delivery,
-                                      std::string& route) {
-  if (parts.size() != 3 || parts[0] != "t" || parts[1].size() != 1) return std::nullopt;
+bool TrackingRoute(const Request& req, const Target& t, const std::vector<std::string>& parts,
+                   Delivery* delivery, std::function<void(std::string, Response)> finish) {
+  if (parts.size() != 3 || parts[0] != "t" || parts[1].size() != 1) return false;
   const std::string& token = parts[2];
   if (parts[1] == "o" && req.method == "GET") {
-    route = "/t/o/{token}";
+    const std::string route = "/t/o/{token}";
     // A mail reader shows an image whatever happens; a bad token is only not counted.
-    if (delivery && token.ends_with(".gif")) {
-      (void)delivery->Open(token.substr(0, token.size() - 4), req.user_agent);
+    if (!delivery || !token.ends_with(".gif")) {
+      finish(route, Pixel());
+      return true;
     }
-    return Pixel();
+    delivery->Open(token.substr(0, token.size() - 4), req.user_agent,
+                   [finish, route](const Result<TrackingResult>&) { finish(route, Pixel()); });
+    return true;
   }
   if (parts[1] == "c" && req.method == "GET") {
-    route = "/t/c/{token}";
-    if (!delivery) return Page(503, "Link unavailable", "Tracking is not enabled on this server.");
-    auto clicked = delivery->Click(token, req.user_agent);
-    if (!clicked.ok()) {
-      return Page(clicked.status().code() == StatusCode::kPermissionDenied ? 404 : 503,
-                  "Link not valid", "This link is not valid. Please use the link in your message.");
+    const std::string route = "/t/c/{token}";
+    if (!delivery) {
+      finish(route, Page(503, "Link unavailable", "Tracking is not enabled on this server."));
+      return true;
     }
-    Response r;
-    r.status = 302;
-    r.content_type.clear();
-    r.headers.emplace_back("Location", clicked->redirect_url);
-    r.headers.emplace_back("Cache-Control", "no-store");
-    return r;
+    delivery->Click(token, req.user_agent, [finish, route](const Result<TrackingResult>& clicked) {
+      if (!clicked.ok()) {
+        bool forged = clicked.status().code() == StatusCode::kPermissionDenied ||
+                      clicked.status().code() == StatusCode::kInvalidArgument;
+        return finish(route, Page(forged ? 404 : 503, "Link not valid",
+                                  forged ? "This link is not valid. Please use the link in your "
+                                           "message."
+                                         : "We could not follow this link; please try again."));
+      }
+      Response r;
+      r.status = 302;
+      r.content_type.clear();
+      r.headers.emplace_back("Location", clicked->redirect_url);
+      r.headers.emplace_back("Cache-Control", "no-store");
+      finish(route, std::move(r));
+    });
+    return true;
   }
   if (parts[1] == "u" && (req.method == "GET" || req.method == "POST")) {
-    route = "/t/u/{token}";
-    if (!delivery) return Page(503, "Unavailable", "Unsubscribing is not available right now.");
-    if (req.method == "GET") {
+    const std::string route = "/t/u/{token}";
+    if (!delivery) {
+      finish(route, Page(503, "Unavailable", "Unsubscribing is not available right now."));
+    } else if (req.method == "GET") {
       // Link scanners follow GET links: only a POST unsubscribes.
-      return Page(200, "Unsubscribe", "Press the button to stop receiving these messages.", t.path);
-    }
-    auto done = delivery->Unsubscribe(token);
-    if (!done.ok()) {
+      finish(route, Page(200, "Unsubscribe", "Press the button to stop receiving these messages.",
+                         t.path));
+    } else if (auto done = delivery->Unsubscribe(token); !done.ok()) {
       bool forged = done.status().code() == StatusCode::kPermissionDenied ||
                     done.status().code() == StatusCode::kInvalidArgument;
-      return Page(forged ? 404 : 503, "Link not valid",
-                  forged ? "This unsubscribe link is not valid."
-                         : "We could not record your request; please try again.");
+      finish(route, Page(forged ? 404 : 503, "Link not valid",
+                         forged ? "This unsubscribe link is not valid."
+                                : "We could not record your request; please try again."));
+    } else {
+      finish(route, Page(200, "Unsubscribed", "You will not receive these messages any more."));
     }
-    return Page(200, "Unsubscribed", "You will not receive these messages any more.");
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace unisono::http

@@ -4,7 +4,7 @@
 // the token's signature is the authority.
 #pragma once
 
-#include <optional>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,8 +14,9 @@
 
 namespace unisono::http {
 
-std::optional<Response> TrackingRoute(const Request& req, const Target& t,
-                                      const std::vector<std::string>& parts, Delivery* delivery,
-                                      std::string& route);
+// Handles the request when it is one of these routes (false otherwise); `finish` gets the
+// route's metrics name and the response, maybe later on another thread.
+bool TrackingRoute(const Request& req, const Target& t, const std::vector<std::string>& parts,
+                   Delivery* delivery, std::function<void(std::string, Response)> finish);
 
 }  // namespace unisono::http
