@@ -107,7 +107,7 @@ Result<channel::Outgoing> Delivery::Impl::Prepare(const channel::Lane& lane,
   channel::Outgoing out;
   out.message = m;
   if (lane.name == "webhook") return out;  // a system, not a customer: no consent to ask
-  auto profile = profiles_.Get(m.profile_id);
+  auto profile = profiles_.Get(m.profile_id, ProfileParts::kTraitsAndConsent);
   if (!profile.ok()) {
     if (profile.status().code() != StatusCode::kNotFound) return profile.status();
     return Status::NotFound("profile " + ProfileIdString(m.profile_id) + " does not exist");

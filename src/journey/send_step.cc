@@ -36,7 +36,7 @@ std::string TaskDetail(int64_t task_id) {
 Result<TaskRecord> JourneyEngine::Impl::RepTask(const LiveInstance& inst,
                                                 const ContentChoice& content,
                                                 const std::string& rep, int64_t now) {
-  auto profile = profiles_.Get(inst.record.profile_id);
+  auto profile = profiles_.Get(inst.record.profile_id, ProfileParts::kTraitsAndConsent);
   if (!profile.ok()) return profile.status();
   json::object traits;
   for (const auto& [key, trait] : profile->record.traits) {

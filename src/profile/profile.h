@@ -81,8 +81,9 @@ class ProfileService {
   Status SetConsent(int64_t profile_id, const std::string& channel, bool granted,
                     const std::string& source);
 
-  // A merged profile's old id answers with the survivor.
-  Result<Profile> Get(int64_t profile_id);
+  // A merged profile's old id answers with the survivor. kTraitsAndConsent reads only
+  // traits and consent (senders, before each message).
+  Result<Profile> Get(int64_t profile_id, ProfileParts parts = ProfileParts::kAll);
   Result<Profile> FindBy(const std::string& type, const std::string& value);
   Result<TimelinePage> Timeline(TimelineQuery query);
 

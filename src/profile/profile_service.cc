@@ -428,10 +428,10 @@ Status ProfileService::SetConsent(int64_t profile_id, const std::string& channel
   return Status::Ok();
 }
 
-Result<Profile> ProfileService::Get(int64_t profile_id) {
+Result<Profile> ProfileService::Get(int64_t profile_id, ProfileParts parts) {
   auto id = impl_->store_.ResolveProfileId(profile_id);
   if (!id.ok()) return id.status();
-  auto record = impl_->store_.LoadProfile(*id);
+  auto record = impl_->store_.LoadProfile(*id, parts);
   if (!record.ok()) return record.status();
   Profile p;
   p.record = std::move(record).value();

@@ -339,7 +339,7 @@ class SqliteStore final : public Store {
   Result<std::optional<int64_t>> FindProfileId(const std::string& type,
                                                const std::string& value) override;
   Result<int64_t> ResolveProfileId(int64_t id) override;
-  Result<ProfileRecord> LoadProfile(int64_t id) override;
+  Result<ProfileRecord> LoadProfile(int64_t id, ProfileParts parts) override;
   Result<TimelinePage> Timeline(const TimelineQuery& q) override;
   Status ScanEventsByProfile(std::optional<Timestamp> since, std::optional<Timestamp> until,
                              const std::function<bool(const Event&)>& fn) override;
@@ -545,7 +545,7 @@ Result<int64_t> SqliteStore::ResolveProfileId(int64_t id) {
   return Status::Internal("merge chain too long at " + ProfileIdString(id));
 }
 
-Result<ProfileRecord> SqliteStore::LoadProfile(int64_t id) {
+Result<ProfileRecord> SqliteStore::LoadProfile(int64_t id, ProfileParts parts) {
   UNISONO_READER(r);
   ProfileRecord p;
   // One read transaction, so the parts agree with each other.
@@ -563,13 +563,6 @@ Result<ProfileRecord> SqliteStore::LoadProfile(int64_t id) {
   p.id = prof.Int(0);
   p.created_at = FromMillis(prof.Int(1));
 
-  Stmt ids(r.get(),
-           "SELECT type, value, first_seen FROM identifiers WHERE profile_id = ?1 "
-           "ORDER BY type, first_seen, value");
-  ids.Bind(1, id);
-  while (*ids.Step()) {
-    p.identifiers.push_back({ids.Text(0), ids.Text(1), id, FromMillis(ids.Int(2))});
-  }
   Stmt traits(r.get(), "SELECT key, value, updated_at FROM traits WHERE profile_id = ?1");
   traits.Bind(1, id);
   while (*traits.Step()) {
@@ -582,6 +575,14 @@ Result<ProfileRecord> SqliteStore::LoadProfile(int64_t id) {
   while (*consents.Step()) {
     p.consent_history.push_back({id, consents.Text(0), consents.Int(1) != 0, consents.Text(2),
                                  FromMillis(consents.Int(3))});
+  }
+  if (parts == ProfileParts::kTraitsAndConsent) return p;
+  Stmt ids(r.get(),
+           "SELECT type, value, first_seen FROM identifiers WHERE profile_id = ?1 "
+           "ORDER BY type, first_seen, value");
+  ids.Bind(1, id);
+  while (*ids.Step()) {
+    p.identifiers.push_back({ids.Text(0), ids.Text(1), id, FromMillis(ids.Int(2))});
   }
   Stmt counts(r.get(),
               "SELECT channel, count(*), min(timestamp), max(timestamp) FROM events "

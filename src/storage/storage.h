@@ -128,6 +128,8 @@ struct TimelinePage {
   std::string next_cursor;   // empty on the last page
 };
 
+enum class ProfileParts { kAll, kTraitsAndConsent };
+
 struct StoreStats {
   int64_t events = 0;
   int64_t profiles = 0;
@@ -258,7 +260,10 @@ class Store {
                                                        const std::string& value) = 0;
   // Follows the merge chain: the id a merged profile lives on under now.
   virtual Result<int64_t> ResolveProfileId(int64_t id) = 0;
-  virtual Result<ProfileRecord> LoadProfile(int64_t id) = 0;
+  // `parts` kTraitsAndConsent skips identifiers, activity counts and merges: what a
+  // sender needs before each message, without scanning the profile's events.
+  virtual Result<ProfileRecord> LoadProfile(int64_t id,
+                                            ProfileParts parts = ProfileParts::kAll) = 0;
   virtual Result<TimelinePage> Timeline(const TimelineQuery& query) = 0;
   // Every event in [since, until), ordered by profile, then time: how analytics
   // reads the log. `fn` returns false to stop early.

@@ -72,7 +72,9 @@ class WatchedStore final : public Store {
     return real_->FindProfileId(t, v);
   }
   Result<int64_t> ResolveProfileId(int64_t id) override { return real_->ResolveProfileId(id); }
-  Result<ProfileRecord> LoadProfile(int64_t id) override { return real_->LoadProfile(id); }
+  Result<ProfileRecord> LoadProfile(int64_t id, ProfileParts parts) override {
+    return real_->LoadProfile(id, parts);
+  }
   Result<TimelinePage> Timeline(const TimelineQuery& q) override { return real_->Timeline(q); }
   Status ScanEventsByProfile(std::optional<Timestamp> since, std::optional<Timestamp> until,
                              const std::function<bool(const Event&)>& fn) override {

@@ -111,6 +111,18 @@ TEST(SqliteStore, MergeMovesEventsIdentifiersTraitsAndConsentToTheSurvivor) {
   EXPECT_EQ(p->merged_from, std::vector<int64_t>{2});
   EXPECT_EQ(*store->ResolveProfileId(2), 1);
   EXPECT_EQ(store->LoadProfile(2).status().code(), StatusCode::kNotFound);
+
+  // What a sender reads: the same traits and consent, without the activity.
+  auto lean = store->LoadProfile(1, ProfileParts::kTraitsAndConsent);
+  ASSERT_TRUE(lean.ok());
+  EXPECT_EQ(lean->traits["name"].value_json, "\"Ana M.\"");
+  EXPECT_EQ(lean->traits["city"].value_json, "\"Madrid\"");
+  ASSERT_EQ(lean->consent_history.size(), 1u);
+  EXPECT_TRUE(lean->consent_history[0].granted);
+  EXPECT_EQ(lean->event_count, 0);
+  EXPECT_TRUE(lean->identifiers.empty());
+  EXPECT_EQ(store->LoadProfile(2, ProfileParts::kTraitsAndConsent).status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST(SqliteStore, TimelinePagesNewestFirstWithFilters) {
