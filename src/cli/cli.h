@@ -187,6 +187,20 @@ struct SegmentArgs {
 };
 // `action`: create, list, preview, members, delete, add or remove.
 int RunSegment(const std::string& action, const SegmentArgs& args);
+// `unisono content ...`: review, approve and preview a running server's /v1/content.
+struct ContentArgs {
+  std::string server = kDefaultServer;
+  std::string content;  // the item's id
+  int version = 0;      // show, preview: 0 means the latest
+  std::string format = "table";
+  std::string by;  // who acts; empty: $USER
+  std::string reason;
+  std::string profile;  // preview: a profile id (p_12) ...
+  std::string traits;   // ... or traits as a JSON object
+  std::string variant;
+};
+// `action`: list, show, submit, approve, reject, retire or preview.
+int RunContent(const std::string& action, const ContentArgs& args);
 // Creates or updates the segments and computed traits a YAML file declares.
 int RunApply(const std::string& server, const std::string& file);
 // The path options `args` describe (the catalog from config.channels for inbound).

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <iostream>
 
 namespace unisono::cli {
 
@@ -165,6 +166,23 @@ std::string Describe(const Status& status) {
     where += std::string(where.empty() ? "" : ", ") + "index " + std::to_string(*status.index());
   }
   return where.empty() ? out : out + " (" + where + ")";
+}
+
+int UsageError(std::string_view command, const std::string& message) {
+  std::cerr << "unisono " << command << ": " << message << "\n";
+  return 2;
+}
+
+int ServerError(std::string_view command, const Status& status) {
+  std::cerr << "unisono " << command << ": " << Describe(status) << "\n";
+  return 1;
+}
+
+std::string MemberText(const boost::json::object& o, const char* key) {
+  const boost::json::value* v = o.if_contains(key);
+  if (!v || v->is_null()) return "";
+  if (v->is_string()) return std::string(v->as_string());
+  return boost::json::serialize(*v);
 }
 
 }  // namespace unisono::cli

@@ -59,4 +59,12 @@ Result<boost::json::value> JsonBody(const Result<HttpResponse>& response);
 // "message (field f, index i)": a Status for people, with where the problem is.
 std::string Describe(const Status& status);
 
+// How the server clients fail: "unisono COMMAND: ..." on stderr, exit 2 for a bad
+// command line, 1 for what the server reports.
+int UsageError(std::string_view command, const std::string& message);
+int ServerError(std::string_view command, const Status& status);
+
+// A member as text: strings as they are, other values as JSON, "" when missing or null.
+std::string MemberText(const boost::json::object& o, const char* key);
+
 }  // namespace unisono::cli

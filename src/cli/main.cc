@@ -326,6 +326,47 @@ int main(int argc, char** argv) {
     sub->add_option("--rep", segment_args.rep, "acting rep: may add own customers only");
   }
 
+  unisono::cli::ContentArgs content_args;
+  std::string content_action;
+  auto* content = app.add_subcommand("content", "review, approve and preview a server's content");
+  content->require_subcommand(1);
+  std::map<std::string, std::string> content_servers;
+  auto add_content_command = [&](const char* name, const char* help) {
+    auto* sub = content->add_subcommand(name, help);
+    std::string& server = content_servers[name] = unisono::cli::kDefaultServer;
+    sub->add_option("--server", server, "URL of a running unisono server")
+        ->envname("UNISONO_SERVER")
+        ->capture_default_str();
+    sub->callback([&content_action, name] { content_action = name; });
+    return sub;
+  };
+  add_content_command("list", "list content items with their state and problems")
+      ->add_option("--format", content_args.format, "table|csv|json")
+      ->capture_default_str();
+  auto* content_show = add_content_command("show", "one item: state, problems and history");
+  content_show->add_option("id", content_args.content, "content id")->required();
+  content_show->add_option("--version", content_args.version, "this version (default: latest)");
+  content_show->add_option("--format", content_args.format, "table|json")->capture_default_str();
+  for (auto [action, help] : {std::pair{"submit", "submit the latest version for review"},
+                              std::pair{"approve", "approve it (not by who submitted it)"},
+                              std::pair{"reject", "send it back to draft with a reason"},
+                              std::pair{"retire", "stop sending the approved version"}}) {
+    auto* sub = add_content_command(action, help);
+    sub->add_option("id", content_args.content, "content id")->required();
+    sub->add_option("--by", content_args.by, "who acts (default: $USER)");
+    if (std::string(action) == "reject") {
+      sub->add_option("--reason", content_args.reason, "why, for the author")->required();
+    }
+  }
+  auto* content_preview = add_content_command("preview", "every rendition for a profile or traits");
+  content_preview->add_option("id", content_args.content, "content id")->required();
+  content_preview->add_option("--profile", content_args.profile, "profile id, e.g. p_12");
+  content_preview->add_option("--traits", content_args.traits,
+                              "traits as JSON, e.g. '{\"last_name\": \"Ruiz\"}'");
+  content_preview->add_option("--variant", content_args.variant, "a variant id, e.g. loyal");
+  content_preview->add_option("--version", content_args.version, "this version (default: latest)");
+  content_preview->add_option("--format", content_args.format, "table|json")->capture_default_str();
+
   auto* apply = app.add_subcommand(
       "apply",
       "create or update the segments, computed traits, content and journeys a YAML file "
@@ -347,7 +388,7 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
     std::cerr << "unisono: unknown command '" << argv[1]
               << "'; the commands are serve, import, profile, demo, report, attribution, "
-                 "segment, apply and version (see --help)\n";
+                 "segment, content, apply and version (see --help)\n";
     return 2;
   }
   CLI11_PARSE(app, argc, argv);
@@ -380,6 +421,10 @@ int main(int argc, char** argv) {
   if (segment->parsed()) {
     segment_args.server = segment_servers[segment_action];
     return unisono::cli::RunSegment(segment_action, segment_args);
+  }
+  if (content->parsed()) {
+    content_args.server = content_servers[content_action];
+    return unisono::cli::RunContent(content_action, content_args);
   }
   if (apply->parsed()) return unisono::cli::RunApply(apply_server, apply_file);
   if (demo->parsed()) return unisono::cli::RunDemo(demo_config, profiles, seed, if_empty, format);

@@ -13,24 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Problems with the command line exit 2, problems the server reports exit 1.
-int FailUsage(const std::string& message) {
-  std::cerr << "unisono segment: " << message << "\n";
-  return 2;
-}
-
-int FailServer(const Status& s) {
-  std::cerr << "unisono segment: " << Describe(s) << "\n";
-  return 1;
-}
-
-std::string Text(const json::object& o, const char* key) {
-  const json::value* v = o.if_contains(key);
-  if (!v) return "";
-  if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
-}
-
 int64_t Number(const json::object& o, const char* key) {
   const json::value* v = o.if_contains(key);
   return v && v->is_int64() ? v->as_int64() : 0;
@@ -43,14 +25,14 @@ std::string SegmentPath(const std::string& id_or_name) {
 // "id  seg_3" lines: one segment's fields for people.
 void PrintSegment(const json::object& s) {
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"id", Text(s, "id")},
-      {"name", Text(s, "name")},
-      {"kind", Text(s, "kind")},
-      {"version", Text(s, "version")},
+      {"id", MemberText(s, "id")},
+      {"name", MemberText(s, "name")},
+      {"kind", MemberText(s, "kind")},
+      {"version", MemberText(s, "version")},
       {"members", WithThousands(Number(s, "members"))}};
-  if (std::string d = Text(s, "description"); !d.empty()) rows.emplace_back("description", d);
-  if (std::string r = Text(s, "owner_rep"); !r.empty()) rows.emplace_back("owner_rep", r);
-  if (s.contains("definition")) rows.emplace_back("definition", Text(s, "definition"));
+  if (std::string d = MemberText(s, "description"); !d.empty()) rows.emplace_back("description", d);
+  if (std::string r = MemberText(s, "owner_rep"); !r.empty()) rows.emplace_back("owner_rep", r);
+  if (s.contains("definition")) rows.emplace_back("definition", MemberText(s, "definition"));
   for (const auto& [key, value] : rows) {
     std::cout << key << std::string(13 - key.size(), ' ') << value << "\n";
   }
@@ -58,26 +40,28 @@ void PrintSegment(const json::object& s) {
 
 int Create(HttpClient& http, const SegmentArgs& a) {
   if (!a.manual && a.definition.empty()) {
-    return FailUsage(
+    return UsageError(
+        "segment",
         "give --definition TEXT, e.g. 'trait(specialty) = \"cardiology\"', or --manual for a "
         "hand-kept list");
   }
   if (a.manual && !a.definition.empty()) {
-    return FailUsage("a --manual list has no --definition: add members with `segment add`");
+    return UsageError("segment",
+                      "a --manual list has no --definition: add members with `segment add`");
   }
   json::object body{{"name", a.segment}, {"kind", a.manual ? "manual" : "rule"}};
   if (!a.manual) body["definition"] = a.definition;
   if (!a.description.empty()) body["description"] = a.description;
   if (!a.owner_rep.empty()) body["owner_rep"] = a.owner_rep;
   auto created = JsonBody(http.Post("/v1/segments", json::serialize(body)));
-  if (!created.ok()) return FailServer(created.status());
+  if (!created.ok()) return ServerError("segment", created.status());
   PrintSegment(created->as_object());
   return 0;
 }
 
 int List(HttpClient& http, Format format) {
   auto list = JsonBody(http.Get("/v1/segments"));
-  if (!list.ok()) return FailServer(list.status());
+  if (!list.ok()) return ServerError("segment", list.status());
   const json::array& items = list->as_object().at("items").as_array();
   if (format == Format::kJson) {  // the server's objects whole, definition_json included
     std::cout << json::serialize(items) << "\n";
@@ -88,13 +72,14 @@ int List(HttpClient& http, Format format) {
   Table t({"id", "name", "kind", "version", "members", "definition"});
   for (const auto& item : items) {
     const json::object& s = item.as_object();
-    std::string definition = Text(s, "definition");
+    std::string definition = MemberText(s, "definition");
     if (people && definition.size() > kDefinitionWidth) {
       definition = definition.substr(0, kDefinitionWidth - 3) + "...";
     }
     int64_t members = Number(s, "members");
-    t.Add({Text(s, "id"), Text(s, "name"), Text(s, "kind"), Text(s, "version"),
-           people ? WithThousands(members) : std::to_string(members), definition});
+    t.Add({MemberText(s, "id"), MemberText(s, "name"), MemberText(s, "kind"),
+           MemberText(s, "version"), people ? WithThousands(members) : std::to_string(members),
+           definition});
   }
   std::cout << t.Render(format);
   if (people && items.empty()) std::cout << "(no segments yet: `unisono segment create`)\n";
@@ -102,12 +87,13 @@ int List(HttpClient& http, Format format) {
 }
 
 int Preview(HttpClient& http, const SegmentArgs& a, Format format) {
-  if (a.definition.empty()) return FailUsage("give the --definition TEXT to preview");
-  if (a.sample < 1 || a.sample > 1000) return FailUsage("--sample must be from 1 to 1000");
+  if (a.definition.empty()) return UsageError("segment", "give the --definition TEXT to preview");
+  if (a.sample < 1 || a.sample > 1000)
+    return UsageError("segment", "--sample must be from 1 to 1000");
   json::object body{{"definition", a.definition}};
   auto preview = JsonBody(
       http.Post("/v1/segments/preview?limit=" + std::to_string(a.sample), json::serialize(body)));
-  if (!preview.ok()) return FailServer(preview.status());
+  if (!preview.ok()) return ServerError("segment", preview.status());
   const json::object& p = preview->as_object();
   if (format == Format::kJson) {
     std::cout << json::serialize(p) << "\n";
@@ -118,13 +104,13 @@ int Preview(HttpClient& http, const SegmentArgs& a, Format format) {
   if (format == Format::kCsv) {
     Table t({"count", "profiles", "definition"});
     t.Add({std::to_string(Number(p, "count")), std::to_string(Number(p, "profiles")),
-           Text(p, "definition")});
+           MemberText(p, "definition")});
     std::cout << t.Render(format);
     return 0;
   }
   std::cout << WithThousands(Number(p, "count")) << " of " << WithThousands(Number(p, "profiles"))
             << " profiles match\n"
-            << "definition   " << Text(p, "definition") << "\n"
+            << "definition   " << MemberText(p, "definition") << "\n"
             << "sample       ";
   for (size_t i = 0; i < sample.size(); ++i) std::cout << (i ? " " : "") << sample[i];
   std::cout << (sample.empty() ? "(none)" : "") << "\n";
@@ -133,7 +119,7 @@ int Preview(HttpClient& http, const SegmentArgs& a, Format format) {
 
 // Follows the cursors page by page until `a.limit` ids (0: all).
 int Members(HttpClient& http, const SegmentArgs& a, Format format) {
-  if (a.limit < 0) return FailUsage("--limit must be 0 (all) or more");
+  if (a.limit < 0) return UsageError("segment", "--limit must be 0 (all) or more");
   constexpr int64_t kPage = 1000;
   std::vector<std::string> ids;
   std::string cursor;
@@ -145,10 +131,10 @@ int Members(HttpClient& http, const SegmentArgs& a, Format format) {
     std::string path = SegmentPath(a.segment) + "/members?limit=" + std::to_string(want);
     if (!cursor.empty()) path += "&cursor=" + UrlEscape(cursor);
     auto page = JsonBody(http.Get(path));
-    if (!page.ok()) return FailServer(page.status());
+    if (!page.ok()) return ServerError("segment", page.status());
     const json::object& p = page->as_object();
     for (const auto& id : p.at("items").as_array()) ids.emplace_back(id.as_string());
-    cursor = Text(p, "next_cursor");
+    cursor = MemberText(p, "next_cursor");
     total = Number(p, "total");
     int64_t goal = a.limit ? std::min(a.limit, total) : total;
     many = many || goal > kPage;
@@ -170,7 +156,7 @@ int Members(HttpClient& http, const SegmentArgs& a, Format format) {
 
 int Delete(HttpClient& http, const SegmentArgs& a) {
   auto deleted = JsonBody(http.Delete(SegmentPath(a.segment)));
-  if (!deleted.ok()) return FailServer(deleted.status());
+  if (!deleted.ok()) return ServerError("segment", deleted.status());
   std::cout << "deleted segment " << a.segment << "\n";
   return 0;
 }
@@ -178,14 +164,14 @@ int Delete(HttpClient& http, const SegmentArgs& a) {
 // Adds (or removes) profiles by id, or the rows of a one-column CSV file.
 int Edit(HttpClient& http, const SegmentArgs& a, bool add) {
   if (a.profiles.empty() == a.file.empty()) {
-    return FailUsage(
-        "name the profiles with --profile p_1 ... or --file members.csv (one of them)");
+    return UsageError(
+        "segment", "name the profiles with --profile p_1 ... or --file members.csv (one of them)");
   }
   std::string path = SegmentPath(a.segment) + (add ? "/members" : "/members/remove");
   Result<HttpResponse> response = Status::Internal("not sent");
   if (!a.file.empty()) {
     std::ifstream in(a.file, std::ios::binary);
-    if (!in) return FailUsage("cannot read " + a.file);
+    if (!in) return UsageError("segment", "cannot read " + a.file);
     std::ostringstream csv;
     csv << in.rdbuf();
     path += "?actor=" + UrlEscape(a.actor);
@@ -201,7 +187,7 @@ int Edit(HttpClient& http, const SegmentArgs& a, bool add) {
     response = http.Post(path, json::serialize(body));
   }
   auto result = JsonBody(response);
-  if (!result.ok()) return FailServer(result.status());
+  if (!result.ok()) return ServerError("segment", result.status());
   const json::object& r = result->as_object();
   std::cout << (add ? "added " : "removed ") << WithThousands(Number(r, "changed"))
             << (add ? " to " : " from ") << a.segment << " ("
@@ -214,7 +200,7 @@ int Edit(HttpClient& http, const SegmentArgs& a, bool add) {
 
 int RunSegment(const std::string& action, const SegmentArgs& args) {
   auto format = ParseFormat(args.format);
-  if (!format.ok()) return FailUsage(format.status().message());
+  if (!format.ok()) return UsageError("segment", format.status().message());
   HttpClient http(args.server);
   try {
     if (action == "create") return Create(http, args);
@@ -224,11 +210,11 @@ int RunSegment(const std::string& action, const SegmentArgs& args) {
     if (action == "delete") return Delete(http, args);
     if (action == "add" || action == "remove") return Edit(http, args, action == "add");
   } catch (const std::exception& e) {  // boost::json's at()/as_*() on an unexpected answer
-    return FailServer(Status::Unavailable("the answer from " + args.server +
-                                          " is not what a unisono server sends (" + e.what() +
-                                          ")"));
+    return ServerError(
+        "segment", Status::Unavailable("the answer from " + args.server +
+                                       " is not what a unisono server sends (" + e.what() + ")"));
   }
-  return FailUsage("unknown action '" + action + "'");
+  return UsageError("segment", "unknown action '" + action + "'");
 }
 
 }  // namespace unisono::cli

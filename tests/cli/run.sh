@@ -22,6 +22,7 @@ check() {  # check "what" command...
 }
 contains() { grep -q -- "$2" <<<"$1"; }
 lacks() { ! grep -q -- "$2" "$1"; }
+json_parses() { /usr/bin/python3 -c 'import json, sys; json.loads(sys.argv[1])' "$1"; }
 
 start_server() {  # start_server DATA [flags...]; sets PORT, SERVER_PID, SERVER_OUT
   local data="$1"; shift
@@ -50,7 +51,7 @@ post() {  # post KEY PATH BODY -> prints "STATUS BODY"
 
 # --- help and version
 check "version prints the version" contains "$("$BIN" version)" "unisono 0."
-for sub in serve import profile demo segment apply version; do
+for sub in serve import profile demo segment content apply version; do
   check "$sub --help explains itself" contains "$("$BIN" "$sub" --help)" "Usage"
 done
 out=$("$BIN" frobnicate 2>&1 || true)
@@ -379,6 +380,46 @@ printf 'content:\n  - id: x\n    name: X\n    renditions: {sms: {txt: hi}}\n' >"
 rc=0; out=$("$BIN" apply -f "$WORK/bad.yaml" 2>&1) || rc=$?
 check "apply reports a bad content item with its JSON pointer" \
   test "$rc" != 0 -a -n "$(grep 'bad.yaml:2: content x: /renditions/sms/txt: unknown field' <<<"$out")"
+# content review from the command line: the example again makes a version with no problems
+"$BIN" apply -f "$ROOT/examples/content.yaml" >/dev/null
+out=$("$BIN" content list)
+check "content list shows the item as a draft" contains "$out" '^cardiozen-launch .* draft '
+check "content list --format csv has the columns" contains "$("$BIN" content list --format csv)" \
+  '^id,name,state,version,approved_version,channels,problems$'
+check "content list --format json parses" json_parses "$("$BIN" content list --format json)"
+out=$("$BIN" content submit cardiozen-launch --by marta)
+check "content submit prints the version and who" contains "$out" \
+  '^content cardiozen-launch v3: submitted for review by marta$'
+rc=0; out=$("$BIN" content approve cardiozen-launch --by marta 2>&1) || rc=$?
+check "who submitted may not approve (four eyes)" \
+  test "$rc" = 1 -a -n "$(grep '^unisono content: .*someone else must approve' <<<"$out")"
+check "content approve by another person" contains \
+  "$("$BIN" content approve cardiozen-launch --by luis)" '^content cardiozen-launch v3: approved by luis$'
+check "content list shows it approved" contains "$("$BIN" content list)" \
+  '^cardiozen-launch .* approved  *3  *3 '
+out=$("$BIN" content show cardiozen-launch)
+check "content show says who approved" contains "$out" '^approved  *by luis at 20'
+check "content show prints the history" test \
+  "$(grep -cE '^  20[0-9-]+T[0-9:.]+Z +(draft|in_review|approved) +(marta|luis|[^ ]+)' <<<"$out")" = 3
+check "content show --format json parses" json_parses "$("$BIN" content show cardiozen-launch --format json)"
+check "content show --version 2 lists the old version's problems" contains \
+  "$("$BIN" content show cardiozen-launch --version 2)" "^  sms /renditions/sms: misses the claim"
+out=$("$BIN" content preview cardiozen-launch --traits '{"last_name": "Ruiz"}')
+check "content preview renders the traits" contains "$out" '^  Dr. Ruiz: Cardiozen lowers'
+check "content preview heads each rendition" test "$(grep -c '^== ' <<<"$out")" = 4
+check "content preview lists the talking points" contains "$out" '^  - Once-daily dosing, no titration$'
+check "content preview leaves html to json" lacks <(echo "$out") '<p>'
+check "content preview --format json parses" json_parses \
+  "$("$BIN" content preview cardiozen-launch --traits '{"last_name": "Ruiz"}' --variant loyal --format json)"
+rc=0; out=$("$BIN" content preview cardiozen-launch --traits '[1]' 2>&1) || rc=$?
+check "content preview refuses traits that are not an object" test "$rc" = 2 -a -n "$(grep 'JSON object' <<<"$out")"
+rc=0; out=$("$BIN" content show no-such-thing 2>&1) || rc=$?
+check "an unknown content id: a clear error and non-zero exit" \
+  test "$rc" = 1 -a -n "$(grep "no-such-thing" <<<"$out")"
+rc=0; out=$("$BIN" content reject cardiozen-launch --by luis 2>&1) || rc=$?
+check "content reject needs a reason" test "$rc" != 0 -a -n "$(grep -- '--reason' <<<"$out")"
+check "content retire acts as \$USER without --by" contains \
+  "$(USER=carla "$BIN" content retire cardiozen-launch)" '^content cardiozen-launch v3: retired by carla$'
 # journeys in YAML, on the example segments
 out=$("$BIN" apply -f "$ROOT/examples/journeys.yaml")
 check "apply creates the example journeys" test "$(grep -c '^journey .* created' <<<"$out")" = 2
