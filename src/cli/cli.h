@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,14 @@ struct DeliverySettings {
   std::string whatsapp_provider;
   std::string whatsapp_from;
   std::string whatsapp_auth;
+  // The providers' request shape (docs/delivery.md): form or json, the field templates
+  // (empty: Twilio's To, From, Body, StatusCallback), and where the answer's id is.
+  std::string sms_format = "form";
+  std::map<std::string, std::string> sms_fields;
+  std::string sms_id_field = "sid";
+  std::string whatsapp_format = "form";
+  std::map<std::string, std::string> whatsapp_fields;
+  std::string whatsapp_id_field = "sid";
   int max_attempts = 8;
   bool dry_run = false;         // every message to DATA/messages.jsonl: nothing leaves the machine
   std::string public_url;       // where tracking links point; default http://host:port

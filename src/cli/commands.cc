@@ -156,18 +156,27 @@ DeliveryOptions DeliveryOptionsFor(const Config& config, uint16_t port) {
     o.smtp = smtp;
   }
   auto provider = [&](const std::string& url, const std::string& from, const std::string& auth,
-                      double rate) {
+                      double rate, const std::string& format,
+                      const std::map<std::string, std::string>& fields,
+                      const std::string& id_field) {
     HttpProviderOptions p;
     p.url = url;
     p.from = from;
     p.auth = auth;
+    p.body_format = format;
+    if (!fields.empty()) p.fields = fields;
+    p.id_field = id_field;
     p.connector.rate_per_second = rate;
     p.connector.max_attempts = d.max_attempts;
     return p;
   };
-  if (!d.sms_provider.empty()) o.sms = provider(d.sms_provider, d.sms_from, d.sms_auth, d.sms_rate);
+  if (!d.sms_provider.empty()) {
+    o.sms = provider(d.sms_provider, d.sms_from, d.sms_auth, d.sms_rate, d.sms_format, d.sms_fields,
+                     d.sms_id_field);
+  }
   if (!d.whatsapp_provider.empty()) {
-    o.whatsapp = provider(d.whatsapp_provider, d.whatsapp_from, d.whatsapp_auth, 0);
+    o.whatsapp = provider(d.whatsapp_provider, d.whatsapp_from, d.whatsapp_auth, 0,
+                          d.whatsapp_format, d.whatsapp_fields, d.whatsapp_id_field);
   }
   return o;
 }

@@ -60,10 +60,27 @@ Status LoadStages(const std::string& path, const toml::table& t, StageConfig& ou
 }
 
 Status LoadDelivery(const std::string& path, const toml::table& t, DeliverySettings& out) {
-  static const char* kKeys[] = {
-      "smtp",          "smtp_from",    "smtp_require_tls", "smtp_rate",         "sms_provider",
-      "sms_from",      "sms_auth",     "sms_rate",         "whatsapp_provider", "whatsapp_from",
-      "whatsapp_auth", "max_attempts", "public_url",       "tracking_secret",   "dry_run"};
+  static const char* kKeys[] = {"smtp",
+                                "smtp_from",
+                                "smtp_require_tls",
+                                "smtp_rate",
+                                "sms_provider",
+                                "sms_from",
+                                "sms_auth",
+                                "sms_rate",
+                                "whatsapp_provider",
+                                "whatsapp_from",
+                                "whatsapp_auth",
+                                "max_attempts",
+                                "public_url",
+                                "tracking_secret",
+                                "dry_run",
+                                "sms_format",
+                                "sms_fields",
+                                "sms_id_field",
+                                "whatsapp_format",
+                                "whatsapp_fields",
+                                "whatsapp_id_field"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
       return Status::InvalidArgument(path + ": [delivery] has no key '" + std::string(key.str()) +
@@ -85,6 +102,31 @@ Status LoadDelivery(const std::string& path, const toml::table& t, DeliverySetti
   out.public_url = t["public_url"].value_or(out.public_url);
   out.tracking_secret = t["tracking_secret"].value_or(out.tracking_secret);
   out.dry_run = t["dry_run"].value_or(out.dry_run);
+  out.sms_format = t["sms_format"].value_or(out.sms_format);
+  out.sms_id_field = t["sms_id_field"].value_or(out.sms_id_field);
+  out.whatsapp_format = t["whatsapp_format"].value_or(out.whatsapp_format);
+  out.whatsapp_id_field = t["whatsapp_id_field"].value_or(out.whatsapp_id_field);
+  for (auto [key, fields] : {std::pair{"sms_fields", &out.sms_fields},
+                             std::pair{"whatsapp_fields", &out.whatsapp_fields}}) {
+    const toml::node* node = t.get(key);
+    if (!node) continue;
+    const toml::table* table = node->as_table();
+    if (!table) {
+      return Status::InvalidArgument(path + ": [delivery] " + key +
+                                     " must be a table of field = \"template\", e.g. [delivery." +
+                                     key + "] Body = \"{{body}}\"");
+    }
+    fields->clear();
+    for (const auto& [name, value] : *table) {
+      auto text = value.value<std::string>();
+      if (!text) {
+        return Status::InvalidArgument(path + ": [delivery." + key + "] " +
+                                       std::string(name.str()) +
+                                       " must be a string (a Mustache template)");
+      }
+      (*fields)[std::string(name.str())] = *text;
+    }
+  }
   if (out.max_attempts < 1) {
     return Status::InvalidArgument(path + ": [delivery] max_attempts must be at least 1");
   }

@@ -157,6 +157,27 @@ check "profile --format json is JSON with the call" \
 out=$("$BIN" profile --data "$WORK/data" 2>&1 || true)
 check "profile without an identifier says how to ask" contains "$out" "--email"
 
+# --- delivery connectors from the config file, the provider's request shape included
+cat >"$WORK/delivery.toml" <<'TOML'
+[delivery]
+sms_provider = "http://127.0.0.1:9/sms"
+sms_format = "json"
+sms_id_field = "/data/id"
+[delivery.sms_fields]
+to = "{{to}}"
+text = "{{body}}"
+TOML
+start_server "$WORK/delivery-data" --config "$WORK/delivery.toml"
+connectors=$(curl -s "http://127.0.0.1:$PORT/v1/delivery/connectors")
+check "an SMS provider from the config file is configured" contains "$connectors" '"name":"sms","configured":true'
+stop_server
+printf '[delivery]\nsms_provider = "http://127.0.0.1:9/sms"\nsms_format = "xml"\n' >"$WORK/bad-format.toml"
+out=$(timeout 30 "$BIN" serve --data "$WORK/bad-delivery" --port 0 --config "$WORK/bad-format.toml" 2>&1 || true)
+check "a bad provider request format stops serve naming the option" contains "$out" "sms.body_format"
+printf '[delivery]\n[delivery.sms_fields]\nBody = 3\n' >"$WORK/bad-fields.toml"
+out=$(timeout 30 "$BIN" serve --data "$WORK/bad-delivery" --port 0 --config "$WORK/bad-fields.toml" 2>&1 || true)
+check "a provider field that is not a template is named" contains "$out" "\[delivery.sms_fields\] Body must be a string"
+
 # --- precedence: flags > UNISONO_* > config file
 printf 'data = "%s/from-config"\n' "$WORK" >"$WORK/unisono.toml"
 out=$("$BIN" profile --email a@b.co --config "$WORK/unisono.toml" 2>&1 || true)
