@@ -27,11 +27,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "channel/channel.h"
+#include "channel/internal/http_post.h"
 #include "channel/internal/mime.h"
 
 using namespace unisono;
-using Steady = std::chrono::steady_clock;
+using bench::Die;
+using bench::Must;
+using bench::Seconds;
+using bench::Steady;
 
 namespace {
 
@@ -42,23 +47,6 @@ struct Options {
   int runs = 3;
   std::string data = "delivery-bench-data";
 };
-
-[[noreturn]] void Die(const std::string& what) {
-  fmt::print(stderr, "delivery_bench: {}\n", what);
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const char* what) {
-  if (!r.ok()) Die(std::string(what) + ": " + r.status().message());
-  return std::move(r).value();
-}
-
-void Must(const Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + s.message());
-}
-
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -310,26 +298,10 @@ double CurlPosts(const std::string& url, const std::vector<std::string>& bodies)
   return seconds;
 }
 
-std::string FormEncode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  unisono::bench::program = "delivery_bench";
   const Options o = ParseOptions(argc, argv);
   std::filesystem::remove_all(o.data);
   std::filesystem::create_directories(o.data + "/store");
@@ -377,10 +349,10 @@ int main(int argc, char** argv) {
       world.content->Render({world.content_id, world.content_version, ""}, "sms", input), "sms");
   std::vector<std::string> bodies;
   for (int64_t i = 0; i < o.messages; ++i) {
-    bodies.push_back(
-        "To=" + FormEncode("+3460000" + std::to_string(1000 + i % 9000)) +
-        "&From=" + FormEncode("+34600000000") + "&Body=" + FormEncode(sms_text.text) +
-        "&StatusCallback=" + FormEncode("http://127.0.0.1:8080/v1/delivery/callbacks/sms"));
+    bodies.push_back("To=" + channel::FormEncode("+3460000" + std::to_string(1000 + i % 9000)) +
+                     "&From=" + channel::FormEncode("+34600000000") +
+                     "&Body=" + channel::FormEncode(sms_text.text) + "&StatusCallback=" +
+                     channel::FormEncode("http://127.0.0.1:8080/v1/delivery/callbacks/sms"));
   }
 
   DeliveryOptions email_options;

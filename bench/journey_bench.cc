@@ -21,10 +21,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "journey/journey.h"
 
 using namespace unisono;
-using Steady = std::chrono::steady_clock;
+using bench::Die;
+using bench::Must;
+using bench::Seconds;
+using bench::Steady;
 
 namespace {
 
@@ -35,23 +39,6 @@ struct Options {
   int latency = 2000;
   std::string data = "journey-bench-data";
 };
-
-[[noreturn]] void Die(const std::string& what) {
-  fmt::print(stderr, "journey_bench: {}\n", what);
-  std::exit(1);
-}
-
-template <typename T>
-T Must(Result<T> r, const char* what) {
-  if (!r.ok()) Die(std::string(what) + ": " + r.status().message());
-  return std::move(r).value();
-}
-
-void Must(const Status& s, const char* what) {
-  if (!s.ok()) Die(std::string(what) + ": " + s.message());
-}
-
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
 long RssKb() {
   std::ifstream status("/proc/self/status");
@@ -216,6 +203,7 @@ double SqlBaseline(const std::string& dir, int64_t instances, int64_t history, i
 }  // namespace
 
 int main(int argc, char** argv) {
+  unisono::bench::program = "journey_bench";
   const Options o = ParseOptions(argc, argv);
   std::filesystem::remove_all(o.data);
   std::filesystem::create_directories(o.data);

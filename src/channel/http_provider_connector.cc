@@ -18,24 +18,6 @@ namespace {
 namespace json = boost::json;
 using Template = kainjow::mustache::mustache;
 
-// application/x-www-form-urlencoded: unreserved characters as they are, space as '+'.
-std::string FormEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // The provider's id in its JSON answer: a member, or a JSON pointer ("/data/id").
 std::string ProviderId(const std::string& body, const std::string& id_field) {
   boost::system::error_code ec;

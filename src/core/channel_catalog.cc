@@ -1,6 +1,5 @@
 #include <toml++/toml.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "core/core.h"
@@ -84,11 +83,9 @@ Result<ChannelCatalog> ChannelCatalog::FromToml(std::string_view toml_text,
 }
 
 Result<ChannelCatalog> ChannelCatalog::FromFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read channel catalog '" + path + "'");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return FromToml(buf.str(), path);
+  auto text = ReadTextFile(path, "channel catalog");
+  if (!text.ok()) return text.status();
+  return FromToml(*text, path);
 }
 
 ChannelCatalog ChannelCatalog::Builtin() {

@@ -16,6 +16,10 @@ inline constexpr const char* kVersion = "0.1.0";
 
 std::string ToLower(std::string_view s);
 std::string Trim(std::string_view s);
+// Appends a code point as UTF-8 (what \u escapes and HTML entities decode to).
+void AppendUtf8(std::string& out, char32_t code_point);
+// A whole file's text; NotFound names `what` ("channel catalog") and the path.
+Result<std::string> ReadTextFile(const std::string& path, std::string_view what);
 // 128-bit random id as 32 hex chars (message ids, write keys).
 std::string RandomHexId(size_t bytes = 16);
 

@@ -1,7 +1,6 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "core/core.h"
@@ -274,11 +273,9 @@ Result<ProductCatalog> ProductCatalog::FromToml(std::string_view toml_text,
 }
 
 Result<ProductCatalog> ProductCatalog::FromFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read product catalog '" + path + "'");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return FromToml(buf.str(), path);
+  auto text = ReadTextFile(path, "product catalog");
+  if (!text.ok()) return text.status();
+  return FromToml(*text, path);
 }
 
 ProductCatalog ProductCatalog::Builtin() {

@@ -3,8 +3,26 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace unisono::channel {
+
+std::string FormEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 namespace {
 
 constexpr size_t kMaxBody = 64 * 1024;

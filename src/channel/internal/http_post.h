@@ -4,12 +4,16 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 typedef void CURL;
 
 namespace unisono::channel {
+
+// application/x-www-form-urlencoded: unreserved characters as they are, space as '+'.
+std::string FormEncode(std::string_view s);
 
 struct HttpAnswer {
   std::string transport_error;  // "" when an HTTP answer came back

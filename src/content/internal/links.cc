@@ -13,24 +13,6 @@ bool IsDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(c); });
 }
 
-void AppendUtf8(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // The common named entities and numeric ones; anything else stays as written.
 std::string DecodeEntities(std::string_view s) {
   static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
@@ -56,7 +38,7 @@ std::string DecodeEntities(std::string_view s) {
       char* end = nullptr;
       unsigned long cp = digits.empty() ? 0 : std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
       if (end && *end == '\0' && cp > 0 && cp <= 0x10FFFF) {
-        AppendUtf8(static_cast<char32_t>(cp), out);
+        AppendUtf8(out, static_cast<char32_t>(cp));
         done = true;
       }
     }

@@ -30,24 +30,6 @@ int HexValue(char c) {
   return -1;
 }
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // Length of the well-formed UTF-8 sequence at `pos`, or 0: strings must survive the trip
 // through JSON, which accepts nothing else.
 size_t Utf8Length(std::string_view s, size_t pos) {
@@ -274,7 +256,7 @@ class Lexer {
       cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       used = 12;
     }
-    AppendUtf8(out, static_cast<uint32_t>(cp));
+    AppendUtf8(out, static_cast<char32_t>(cp));
     pos_ += used;
     return true;
   }
