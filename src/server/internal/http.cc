@@ -3,6 +3,7 @@
 // Beast/Asio code of unisono lives in this file (it costs seconds to compile).
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
@@ -44,21 +45,47 @@ class InFlight {
   int n_ = 0;
 };
 
+// One keep-alive connection. A plain socket, not beast::tcp_stream, whose per-operation
+// timers cost a timer-queue update and a timerfd syscall on every read and write:
+// one timer per connection enforces the idle limit lazily instead.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, http::Router& router, InFlight& in_flight,
           const std::atomic<bool>& draining)
-      : stream_(std::move(socket)), router_(router), in_flight_(in_flight), draining_(draining) {}
+      : socket_(std::move(socket)),
+        idle_timer_(socket_.get_executor()),
+        router_(router),
+        in_flight_(in_flight),
+        draining_(draining) {}
 
-  void Start() { ReadHeader(); }
+  void Start() {
+    ReadHeader();
+    WatchIdle();
+  }
 
  private:
+  static constexpr std::chrono::seconds kIdleLimit{60};
+
+  // A request must be read and answered within kIdleLimit of the moment its read began.
+  void WatchIdle() {
+    idle_timer_.expires_at(deadline_);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->socket_.is_open()) return;
+      if (std::chrono::steady_clock::now() >= self->deadline_) {
+        beast::error_code ignored;
+        self->socket_.close(ignored);  // cancels the pending read or write
+        return;
+      }
+      self->WatchIdle();
+    });
+  }
+
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(60));
+    deadline_ = std::chrono::steady_clock::now() + kIdleLimit;
     bhttp::async_read_header(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
@@ -70,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     size_t limit = router_.BodyLimit(std::string_view(h.target().data(), h.target().size()));
     parser_->body_limit(limit);
     bhttp::async_read(
-        stream_, buffer_, *parser_,
+        socket_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
   }
 
@@ -96,25 +123,39 @@ class Session : public std::enable_shared_from_this<Session> {
     req.body = std::move(msg.body());
     router_.Handle(std::move(req), [self = shared_from_this()](http::Response r) {
       // May run on the commit thread: hop back onto this connection's executor.
-      net::post(self->stream_.get_executor(),
+      net::post(self->socket_.get_executor(),
                 [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
   }
 
+  // The response head is written by hand: Beast's serializer costs more than the rest
+  // of a small request together.
   void Write(http::Response r) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(version_);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(bhttp::field::server, "unisono");
-    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res->set(k, v);
-    res->body() = std::move(r.body);
-    res->keep_alive(keep_alive_ && !draining_);
-    res->prepare_payload();
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res](beast::error_code ec, size_t) {
-                         self->OnWrite(ec, res->keep_alive());
-                       });
+    const bool keep_alive = keep_alive_ && !draining_;
+    head_.clear();
+    head_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head_ += std::to_string(r.status);
+    head_ += ' ';
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    head_.append(reason.data(), reason.size());
+    head_ += "\r\nServer: unisono\r\n";
+    if (!r.content_type.empty()) head_ += "Content-Type: " + r.content_type + "\r\n";
+    for (const auto& [k, v] : r.headers) head_ += k + ": " + v + "\r\n";
+    // No length on 1xx, 204 and 304, which never have a body.
+    if (r.status >= 200 && r.status != 204 && r.status != 304) {
+      head_ += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    } else {
+      r.body.clear();
+    }
+    if (!keep_alive && version_ != 10) head_ += "Connection: close\r\n";
+    if (keep_alive && version_ == 10) head_ += "Connection: keep-alive\r\n";
+    head_ += "\r\n";
+    body_ = std::move(r.body);
+    std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(socket_, buffers,
+                     [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                       self->OnWrite(ec, keep_alive);
+                     });
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive) {
@@ -132,12 +173,17 @@ class Session : public std::enable_shared_from_this<Session> {
       in_flight_.End();
     }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    idle_timer_.cancel();
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::now() + kIdleLimit;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string head_;
+  std::string body_;
   http::Router& router_;
   InFlight& in_flight_;
   const std::atomic<bool>& draining_;
