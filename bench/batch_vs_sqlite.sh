@@ -71,7 +71,7 @@ for i in $(seq 1 "$RUNS"); do
     run_wrk "unisono-$i" "$LUA" "$UNISONO_URL" "$CONNECTIONS" "$DURATION"
     check_wrk "unisono run $i" "$WRK_OUT"
     uni_eps+=("$(lua_field "$WRK_OUT" ok_events_per_s)")
-    sleep 1
+    wait_indexed
     after="$(db_count "$DB")"; m_after="$(metrics_snapshot)"
     ok="$(lua_field "$WRK_OUT" ok)"
     echo "unisono  run $i: events/s=$(lua_field "$WRK_OUT" ok_events_per_s) $(wrk_line "$WRK_OUT") db_rows_added=$((after - before))"

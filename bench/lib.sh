@@ -219,6 +219,23 @@ metrics_delta() {
       c, e / c, 1000 * s / c }'
 }
 
+# wait_indexed: waits (up to 30 s) until unisono has indexed every acknowledged event
+# (/healthz unindexed_events and queued_events at 0), so row counts are complete;
+# prints how long that took after the load stopped.
+wait_indexed() {
+  command -v curl >/dev/null 2>&1 || { sleep 1; return 0; }
+  local start=$SECONDS health="" i
+  for ((i = 0; i < 300; i++)); do
+    health="$(curl -s --max-time 2 "http://127.0.0.1:$UNISONO_PORT/healthz" 2>/dev/null || true)"
+    if [[ $health == *'"queued_events":0,'* && $health == *'"unindexed_events":0'* ]]; then
+      ((i > 0)) && echo "    indexing caught up $((i * 100)) ms after the load stopped"
+      return 0
+    fi
+    sleep 0.1
+  done
+  warn "unisono still had unindexed events 30 s after the load stopped: $health"
+}
+
 db_count() {  # db_path -> number of rows in events ("?" if unreadable)
   sqlite3 -cmd '.timeout 5000' "file:$1?mode=ro" 'SELECT count(*) FROM events;' 2>/dev/null || echo "?"
 }

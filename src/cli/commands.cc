@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -85,6 +86,8 @@ bool IsBuiltinIdentifier(const std::string& type) {
 
 ProfileServiceOptions ServiceOptions(const Config& c) {
   ProfileServiceOptions o;
+  // Every command that writes replays what a crashed server left in the log first.
+  o.ingest_log_dir = (std::filesystem::path(c.data) / "ingest-log").string();
   o.identity.default_country_code = c.default_country_code;
   for (const auto& id : c.identifiers) {
     auto& rules = o.identity.rules;
@@ -208,6 +211,9 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   service_options.on_commit = [metrics](size_t events, int64_t micros) {
     RecordCommit(*metrics, events, micros);
   };
+  service_options.on_indexed = [metrics](size_t, size_t duplicates) {
+    RecordDuplicates(*metrics, duplicates);
+  };
   // Segments hear every commit; the engine is made after the service it writes through.
   // Journeys read the log themselves and are only nudged.
   auto segment_hook = std::make_shared<std::atomic<SegmentEngine*>>(nullptr);
@@ -222,6 +228,9 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   };
   auto profiles = ProfileService::Create(**store, **clock, service_options);
   if (!profiles.ok()) return Fail("serve", profiles.status());
+  if (int64_t replayed = (*profiles)->replayed_events(); replayed > 0) {
+    spdlog::info("indexed {} events from the ingest log that the last run acknowledged", replayed);
+  }
   SegmentEngineOptions segment_options;
   segment_options.catalog = *catalog;
   segment_options.stages = config.stages;

@@ -5,6 +5,7 @@
 // the timeline) go to the store. Thread-safe: call from any thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,18 @@ struct ProfileServiceOptions {
   std::function<void(const WriteBatch& batch, const std::vector<uint8_t>& written)> on_committed;
   // Runs after a one-transaction import (ImportAll, ImportCsv) commits.
   std::function<void()> on_bulk_import;
+
+  // The ingest log (see Append) lives here; empty: Append is Submit.
+  std::string ingest_log_dir;
+  // Append holds new submissions back while this many acknowledged events wait to be
+  // indexed, so a burst cannot outrun the store for long.
+  size_t max_unindexed_events = 50'000;
+  // Logged events wait up to this long after the previous commit to share the next
+  // one: fewer, larger transactions. Reads wait for them (WaitVisible).
+  std::chrono::milliseconds index_gather{5};
+  // Hears what indexing found for Append's events (stored, duplicates), on the sync
+  // thread.
+  std::function<void(size_t accepted, size_t duplicates)> on_indexed;
 };
 
 struct IngestResult {
@@ -62,6 +75,23 @@ class ProfileService {
   // events, such as segment_entered).
   void Submit(std::vector<Event> events, Done done);
   Result<IngestResult> SubmitAndWait(std::vector<Event> events);
+
+  // Ingest's fast path: `done` runs once the events are durable in the ingest log,
+  // before they are indexed into the store (identity, tables, segments), which follows
+  // within milliseconds; a crash in between is repaired by replaying the log at the
+  // next start. Its result counts every event as accepted: duplicates are found while
+  // indexing (on_indexed). Validation errors are reported at once, nothing logged.
+  void Append(std::vector<Event> events, Done done);
+  // Blocks until every event acknowledged by Append before the call is visible to
+  // reads (at most `timeout`; false when it ran out or indexing failed).
+  bool WaitVisible(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Acknowledged by Append, not yet durable in the store.
+  size_t unindexed_events() const;
+  // Events the ingest log held beyond the store's position at start, indexed then.
+  int64_t replayed_events() const;
+  // Set when the store refused a logged group: Append then answers Unavailable, and
+  // the log is replayed at the next start. Empty while all is well.
+  std::string ingest_log_error() const;
 
   // Writes everything `next` produces in one transaction: all or nothing. `next`
   // fills the vectors with the next chunk and returns false when there is no more.

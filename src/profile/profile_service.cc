@@ -3,6 +3,9 @@
 // wait in the queue and share the next transaction, so throughput grows with load.
 // Commits are pipelined: the commit thread writes group N+1 while a sync thread
 // waits for the disk to make group N durable, and only then acknowledges group N.
+// Append puts a log thread in front: it makes submissions durable in the ingest log
+// with one fdatasync per batch of them, acknowledges them, and queues them for the
+// commit thread, which records the last log seq it indexed in the same transaction.
 #include <pthread.h>
 
 #include <algorithm>
@@ -22,7 +25,11 @@ namespace {
 struct Submission {
   std::vector<Event> events;
   ProfileService::Done done;
+  int64_t log_seq = 0;  // its ingest log record, if it came through Append
 };
+
+// The store setting holding the last ingest log seq indexed.
+constexpr const char* kLogSeqSetting = "ingest_log_seq";
 
 // Work that needs the commit thread to itself (a one-transaction import).
 using Task = std::function<void()>;
@@ -64,10 +71,26 @@ class ProfileService::Impl {
         RunSync();
       });
     }
+    if (options_.ingest_log_dir.empty()) return Status::Ok();
+    if (Status s = OpenLog(); !s.ok()) {
+      Stop();
+      return s;
+    }
+    log_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "unisono-log");
+      RunLog();
+    });
     return Status::Ok();
   }
 
   void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_stopping_ = true;
+    }
+    log_cv_.notify_all();
+    visible_cv_.notify_all();
+    if (log_thread_.joinable()) log_thread_.join();
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
@@ -116,6 +139,7 @@ class ProfileService::Impl {
     {
       std::lock_guard<std::mutex> lock(mu_);
       queued_events_ += events.size();
+      ++queued_direct_;
       queue_.emplace_back(Submission{std::move(events), std::move(done)});
     }
     cv_.notify_one();
@@ -125,6 +149,7 @@ class ProfileService::Impl {
     std::promise<void> finished;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      ++queued_direct_;
       queue_.emplace_back([&] {
         task();
         finished.set_value();
@@ -162,6 +187,48 @@ class ProfileService::Impl {
 
   ProfileService::ImportResult Import(const ChunkSource& next);
 
+  void Append(std::vector<Event> events, Done done) {
+    if (!log_) return Submit(std::move(events), std::move(done));
+    if (Status s = Prepare(events, 0); !s.ok()) {
+      done(s);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_queue_.push_back(Submission{std::move(events), std::move(done)});
+    }
+    log_cv_.notify_one();
+  }
+
+  bool WaitVisible(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(log_mu_);
+    const int64_t target = acked_seq_;
+    return visible_cv_.wait_for(lock, timeout, [&] {
+      return visible_seq_ >= target || !log_error_.empty() || log_stopping_;
+    }) && visible_seq_ >= target;
+  }
+
+  // Called by the commit thread once a group is in the store (not yet durable).
+  void MarkVisible(int64_t log_seq) {
+    {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      visible_seq_ = std::max(visible_seq_, log_seq);
+    }
+    visible_cv_.notify_all();
+  }
+
+  void LogFailed(const std::string& why) {
+    {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      if (log_error_.empty()) log_error_ = why;
+    }
+    log_cv_.notify_all();
+    visible_cv_.notify_all();
+  }
+
+  Status OpenLog();
+  void RunLog();
+
   Store& store_;
   Clock& clock_;
   ProfileServiceOptions options_;
@@ -171,8 +238,24 @@ class ProfileService::Impl {
   std::condition_variable cv_;
   std::deque<std::variant<Submission, Task>> queue_;
   size_t queued_events_ = 0;
+  size_t queued_direct_ = 0;  // queued submissions someone waits on (not logged), tasks
+  std::chrono::steady_clock::time_point last_commit_{};
   bool stopping_ = false;
   std::thread thread_;
+
+  // The ingest log and its thread; log_mu_ guards everything below it.
+  std::unique_ptr<IngestLog> log_;
+  mutable std::mutex log_mu_;
+  std::condition_variable log_cv_;      // work for the log thread, or room below the cap
+  std::condition_variable visible_cv_;  // visible_seq_ moved
+  std::vector<Submission> log_queue_;
+  int64_t acked_seq_ = 0;        // durable in the log and acknowledged
+  int64_t visible_seq_ = 0;      // committed to the store, visible to reads
+  int64_t indexed_seq_ = 0;      // durable in the store: the log may drop it
+  size_t unindexed_events_ = 0;  // acknowledged, not yet durable in the store
+  std::string log_error_;        // the store refused a logged group
+  bool log_stopping_ = false;
+  std::thread log_thread_;
 
  private:
   // A committed group waiting for the disk before its submitters hear back.
@@ -257,6 +340,7 @@ void ProfileService::Impl::Run() {
     if (auto* task = std::get_if<Task>(&queue_.front())) {
       Task t = std::move(*task);
       queue_.pop_front();
+      --queued_direct_;
       lock.unlock();
       t();
       lock.lock();
@@ -271,12 +355,21 @@ void ProfileService::Impl::Run() {
       sync_taken_cv_.wait(sync_lock, [&] { return committed_seq_ == sync_started_seq_; });
     }
     lock.lock();
+    // Logged submissions are acknowledged already: let them gather for a few
+    // milliseconds, since SQLite's cost per commit dwarfs its cost per event.
+    if (queued_direct_ == 0 && queued_events_ < options_.max_group_events) {
+      cv_.wait_until(lock, last_commit_ + options_.index_gather, [&] {
+        return stopping_ || queued_direct_ > 0 || queued_events_ >= options_.max_group_events;
+      });
+    }
+    last_commit_ = std::chrono::steady_clock::now();
     std::vector<Submission> group;
     size_t events = 0;
     while (!queue_.empty() && std::holds_alternative<Submission>(queue_.front()) &&
            (group.empty() || events < options_.max_group_events)) {
       auto& s = std::get<Submission>(queue_.front());
       events += s.events.size();
+      if (s.log_seq == 0) --queued_direct_;
       group.push_back(std::move(s));
       queue_.pop_front();
     }
@@ -291,9 +384,17 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
   auto started = std::chrono::steady_clock::now();
   WriteBatch batch;
   std::vector<size_t> sizes;
+  int64_t log_seq = 0;
   for (auto& s : group) {
     sizes.push_back(s.events.size());
+    log_seq = std::max(log_seq, s.log_seq);
     for (auto& e : s.events) Resolve(e, batch);
+  }
+  if (log_seq > 0) {
+    // After a refused group the position stays where it was, so the next start
+    // replays the refused records instead of skipping them.
+    std::lock_guard<std::mutex> lock(log_mu_);
+    if (log_error_.empty()) batch.settings.emplace_back(kLogSeqSetting, std::to_string(log_seq));
   }
   size_t total = batch.events.size();
   Result<WriteResult> result = Status::Internal("not written");
@@ -308,10 +409,12 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
       result = Status::Internal(result.status().message() +
                                 "; reloading identities also failed: " + s.message());
     }
+    if (log_seq > 0) LogFailed(result.status().message());
     for (auto& s : group) s.done(result.status());
     return;
   }
   if (options_.on_committed) options_.on_committed(batch, result->written);
+  if (log_seq > 0) MarkVisible(log_seq);
   // Durable only after a sync thread's fdatasync: hand the group over, unacknowledged.
   Committed committed;
   committed.events = total;
@@ -332,6 +435,137 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
     committed_.push_back(std::move(committed));
   }
   sync_cv_.notify_all();
+}
+
+// Replays what the log holds beyond the position the store recorded, as one stream of
+// submissions, and waits until all of it is durable before the log drops its files.
+Status ProfileService::Impl::OpenLog() {
+  auto setting = store_.GetSetting(kLogSeqSetting);
+  if (!setting.ok()) return setting.status();
+  int64_t indexed = 0;
+  if (*setting) {
+    try {
+      indexed = std::stoll(**setting);
+    } catch (const std::exception&) {
+      return Status::Internal("the store's " + std::string(kLogSeqSetting) + " setting is '" +
+                              **setting + "', not a number");
+    }
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t pending = 0;
+  Status failed;
+  auto replay = [&](IngestLog::Record record) -> Status {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!failed.ok()) return failed;
+      ++pending;
+    }
+    Submission sub{std::move(record.events),
+                   [&](const Result<IngestResult>& r) {
+                     std::lock_guard<std::mutex> lock(mu);
+                     if (!r.ok() && failed.ok()) failed = r.status();
+                     --pending;
+                     cv.notify_all();
+                   },
+                   record.seq};
+    {
+      // Prepared before they were logged.
+      std::lock_guard<std::mutex> lock(mu_);
+      queued_events_ += sub.events.size();
+      queue_.emplace_back(std::move(sub));
+    }
+    cv_.notify_one();
+    return Status::Ok();
+  };
+  auto replayed = [&]() -> Status {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return pending == 0; });
+    return failed;
+  };
+  auto log = IngestLog::Open(options_.ingest_log_dir, indexed, replay, replayed);
+  if (!log.ok()) {
+    // Submissions already queued still finish before the caller's Stop.
+    (void)replayed();
+    return Status(log.status().code(), "ingest log: " + log.status().message());
+  }
+  log_ = std::move(log).value();
+  acked_seq_ = visible_seq_ = indexed_seq_ = log_->last_seq();
+  return Status::Ok();
+}
+
+// Takes every waiting submission, makes them durable with one append, acknowledges
+// them and hands them to the commit thread in log order.
+void ProfileService::Impl::RunLog() {
+  std::unique_lock<std::mutex> lock(log_mu_);
+  while (true) {
+    log_cv_.wait(lock, [&] {
+      return log_stopping_ || !log_error_.empty() ||
+             (!log_queue_.empty() && unindexed_events_ < options_.max_unindexed_events);
+    });
+    if (log_queue_.empty() && log_stopping_) return;
+    std::vector<Submission> batch = std::move(log_queue_);
+    log_queue_.clear();
+    const std::string error = log_error_;
+    const int64_t release_to = indexed_seq_;
+    lock.unlock();
+    if (!error.empty()) {
+      for (auto& sub : batch) {
+        sub.done(Status::Unavailable("the store refused to index logged events (" + error +
+                                     "); they are kept in the ingest log and indexed at the "
+                                     "next start: restart the server"));
+      }
+      lock.lock();
+      if (log_stopping_) return;
+      log_cv_.wait(lock, [&] { return log_stopping_ || !log_queue_.empty(); });
+      continue;
+    }
+    if (Status s = log_->Release(release_to); !s.ok()) {
+      // Only disk space is at stake: the files are removed at the next start.
+      (void)s;
+    }
+    std::vector<const std::vector<Event>*> records;
+    size_t events = 0;
+    for (const auto& sub : batch) {
+      records.push_back(&sub.events);
+      events += sub.events.size();
+    }
+    auto first = log_->Append(records);
+    if (!first.ok()) {
+      for (auto& sub : batch) sub.done(first.status());
+      lock.lock();
+      continue;
+    }
+    lock.lock();
+    acked_seq_ = *first + static_cast<int64_t>(batch.size()) - 1;
+    unindexed_events_ += events;
+    lock.unlock();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto& sub = batch[i];
+      sub.done(IngestResult{sub.events.size(), 0});
+      sub.log_seq = *first + static_cast<int64_t>(i);
+      sub.done = [this, seq = sub.log_seq, n = sub.events.size()](const Result<IngestResult>& r) {
+        {
+          std::lock_guard<std::mutex> indexed_lock(log_mu_);
+          if (r.ok()) indexed_seq_ = std::max(indexed_seq_, seq);
+          unindexed_events_ -= n;
+        }
+        log_cv_.notify_all();
+        if (!r.ok()) {
+          LogFailed(r.status().message());
+        } else if (options_.on_indexed) {
+          options_.on_indexed(r->accepted, r->duplicates);
+        }
+      };
+    }
+    {
+      std::lock_guard<std::mutex> queue_lock(mu_);
+      queued_events_ += events;
+      for (auto& sub : batch) queue_.emplace_back(std::move(sub));
+    }
+    cv_.notify_one();
+    lock.lock();
+  }
 }
 
 ProfileService::ImportResult ProfileService::Impl::Import(const ChunkSource& next) {
@@ -384,6 +618,28 @@ Result<IngestResult> ProfileService::SubmitAndWait(std::vector<Event> events) {
   auto future = promise.get_future();
   Submit(std::move(events), [&](const Result<IngestResult>& r) { promise.set_value(r); });
   return future.get();
+}
+
+void ProfileService::Append(std::vector<Event> events, Done done) {
+  impl_->Append(std::move(events), std::move(done));
+}
+
+bool ProfileService::WaitVisible(std::chrono::milliseconds timeout) {
+  return impl_->WaitVisible(timeout);
+}
+
+size_t ProfileService::unindexed_events() const {
+  std::lock_guard<std::mutex> lock(impl_->log_mu_);
+  return impl_->unindexed_events_;
+}
+
+int64_t ProfileService::replayed_events() const {
+  return impl_->log_ ? impl_->log_->open_report().events : 0;
+}
+
+std::string ProfileService::ingest_log_error() const {
+  std::lock_guard<std::mutex> lock(impl_->log_mu_);
+  return impl_->log_error_;
 }
 
 Result<IngestResult> ProfileService::ImportAll(const ChunkSource& next) {

@@ -27,6 +27,8 @@ class Metrics;
 // observed: pass RecordCommit to ProfileServiceOptions::on_commit.
 std::shared_ptr<http::Metrics> MakeMetrics();
 void RecordCommit(http::Metrics& metrics, size_t events, int64_t micros);
+// Duplicates found while indexing the ingest log: ProfileServiceOptions::on_indexed.
+void RecordDuplicates(http::Metrics& metrics, size_t duplicates);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

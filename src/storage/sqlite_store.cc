@@ -114,6 +114,9 @@ struct WriterStatements {
         insert_cost(db,
                     "INSERT INTO costs(channel, campaign, period_start, period_end, "
                     "amount_minor, currency, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        upsert_setting(db,
+                       "INSERT INTO settings(key, value) VALUES(?1, ?2) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
         has_message(db, "SELECT 1 FROM events WHERE message_id = ?1"),
         begin(db, "BEGIN IMMEDIATE"),
         commit(db, "COMMIT"),
@@ -121,7 +124,7 @@ struct WriterStatements {
 
   Stmt insert_profile, insert_merge, mark_merged, move_identifiers, move_events, move_consents,
       merge_traits, delete_traits, upsert_identifier, insert_event, upsert_trait, insert_consent,
-      insert_cost, has_message, begin, commit, rollback;
+      insert_cost, upsert_setting, has_message, begin, commit, rollback;
 };
 
 class SqliteStore;
@@ -297,6 +300,11 @@ Result<WriteResult> SqliteWriteTransaction::Write(const WriteBatch& b) {
                    .Bind(6, std::string_view(c.currency))
                    .Bind(7, std::string_view(c.source))
                    .Run();
+    if (!s.ok()) return s;
+  }
+  for (const auto& [key, value] : b.settings) {
+    Status s =
+        st_.upsert_setting.Bind(1, std::string_view(key)).Bind(2, std::string_view(value)).Run();
     if (!s.ok()) return s;
   }
   return result;
@@ -773,7 +781,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& data_dir,
   const char* pragmas = options.read_only
                             ? "PRAGMA query_only = 1;"
                             : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-                              "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; "
+                              "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY; "
                               "PRAGMA wal_autocheckpoint = 4000; "
                               "PRAGMA journal_size_limit = 67108864;";
   if (Status s = db->Exec(pragmas); !s.ok()) {

@@ -70,10 +70,12 @@ struct WriteBatch {
   std::vector<TraitUpdate> traits;
   std::vector<ConsentRecord> consents;
   std::vector<CostRecord> costs;
+  // Settings written in the same transaction (the ingest log position indexed).
+  std::vector<std::pair<std::string, std::string>> settings;
 
   bool empty() const {
     return profiles.empty() && merges.empty() && identifiers.empty() && events.empty() &&
-           traits.empty() && consents.empty() && costs.empty();
+           traits.empty() && consents.empty() && costs.empty() && settings.empty();
   }
 };
 
@@ -337,6 +339,42 @@ class Store {
 
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;
   virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
+};
+
+// The ingest log: an append-only file of event submissions, durable once Append
+// returns (it fdatasyncs), so ingest can acknowledge events before they are indexed
+// into the Store. Records carry a sequence number and a CRC. A torn tail (a crash in
+// the middle of an append, which was never acknowledged) is cut off when the log
+// opens. Not thread-safe: one owner appends and releases.
+class IngestLog {
+ public:
+  struct Record {
+    int64_t seq = 0;
+    std::vector<Event> events;
+  };
+  // Opens DIR (creating it) and hands every intact record with seq > `after_seq` to
+  // `replay`, oldest first, then calls `replayed`, which returns once all of them are
+  // durable elsewhere. Only then are the old files removed (appends start a new one);
+  // a failed replay is returned and nothing is removed.
+  static Result<std::unique_ptr<IngestLog>> Open(const std::string& dir, int64_t after_seq,
+                                                 const std::function<Status(Record)>& replay,
+                                                 const std::function<Status()>& replayed);
+  virtual ~IngestLog() = default;
+
+  // Appends one record per submission, in order, and makes them durable; returns the
+  // seq of the first. On failure none of them stays in the log.
+  virtual Result<int64_t> Append(const std::vector<const std::vector<Event>*>& submissions) = 0;
+  // Removes the files whose records all have seq <= `indexed_seq` (durable elsewhere).
+  virtual Status Release(int64_t indexed_seq) = 0;
+  virtual int64_t last_seq() const = 0;
+  virtual uint64_t bytes() const = 0;  // on disk, all files
+  // What Open found: records and events replayed, bytes of a torn tail cut off.
+  struct OpenReport {
+    int64_t records = 0;
+    int64_t events = 0;
+    uint64_t cut_bytes = 0;
+  };
+  virtual const OpenReport& open_report() const = 0;
 };
 
 struct SqliteOptions {

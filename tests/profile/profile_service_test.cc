@@ -358,5 +358,119 @@ TEST_F(ProfileServiceTest, UnknownProfilesAndIdentifiersAreNotFound) {
   EXPECT_EQ(service_->FindBy("email", "garbage").status().code(), StatusCode::kInvalidArgument);
 }
 
+// Append: acknowledged once in the ingest log, indexed right after, replayed exactly
+// once after a crash between the two.
+class ProfileServiceLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+  void Start() {
+    service_.reset();
+    store_.reset();
+    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    ProfileServiceOptions o;
+    o.ingest_log_dir = log_dir_;
+    o.on_indexed = [this](size_t accepted, size_t duplicates) {
+      indexed_ += accepted;
+      duplicates_ += duplicates;
+    };
+    auto service = ProfileService::Create(*store_, clock_, o);
+    ASSERT_TRUE(service.ok()) << service.status().message();
+    service_ = std::move(service).value();
+  }
+  Result<IngestResult> AppendAndWait(std::vector<Event> events) {
+    std::promise<Result<IngestResult>> acked;
+    service_->Append(std::move(events), [&](const Result<IngestResult>& r) { acked.set_value(r); });
+    return acked.get_future().get();
+  }
+  Profile Get(const std::string& user) {
+    auto p = service_->FindBy("user_id", user);
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    return p.ok() ? *p : Profile{};
+  }
+
+  TempDir dir_;
+  std::string log_dir_ = dir_.path() + "/ingest-log";
+  ManualClock clock_{T("2026-06-01T00:00:00Z")};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<ProfileService> service_;
+  std::atomic<size_t> indexed_{0}, duplicates_{0};
+};
+
+TEST_F(ProfileServiceLogTest, AcknowledgedEventsAreVisibleAfterWaitVisible) {
+  for (int i = 0; i < 20; ++i) {
+    auto r = AppendAndWait(
+        {Track("t" + std::to_string(i), {{"user_id", "u1"}}, "2026-05-01T10:00:00Z")});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->accepted, 1u);
+  }
+  auto r = AppendAndWait({Identify("i1", {{"user_id", "u1"}}, "2026-05-02T10:00:00Z",
+                                   {{"specialty", "\"cardiology\""}}, {{"email", true}}),
+                          Track("t0", {{"user_id", "u1"}}, "2026-05-01T10:00:00Z")});
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(service_->WaitVisible());
+  Profile p = Get("u1");
+  EXPECT_EQ(p.record.event_count, 21);  // the repeated t0 is a duplicate
+  EXPECT_TRUE(p.consent["email"].granted);
+  EXPECT_EQ(p.record.traits.at("specialty").value_json, "\"cardiology\"");
+  // Indexing reports what it found; the position is recorded with the data.
+  service_.reset();  // drains
+  EXPECT_EQ(indexed_.load(), 21u);
+  EXPECT_EQ(duplicates_.load(), 1u);
+  EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "21");
+}
+
+TEST_F(ProfileServiceLogTest, InvalidEventsAreRefusedAtOnceAndNeverLogged) {
+  auto r = AppendAndWait({Track("ok", {{"user_id", "u1"}}, "2026-05-01T10:00:00Z"),
+                          Track("bad", {}, "2026-05-01T10:00:00Z")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().index(), 1);
+  Start();
+  EXPECT_EQ(service_->FindBy("user_id", "u1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Stats()->events, 0);
+}
+
+TEST_F(ProfileServiceLogTest, LoggedButUnindexedEventsAreIndexedOnceAtTheNextStart) {
+  ASSERT_TRUE(AppendAndWait({Identify("i1", {{"user_id", "u1"}}, "2026-05-01T10:00:00Z", {},
+                                      {{"sms", true}})})
+                  .ok());
+  service_.reset();
+  store_.reset();
+  // A server acknowledged these and died before indexing them: they are only in the
+  // log, past the position the store recorded (1).
+  {
+    auto log = IngestLog::Open(
+        log_dir_, 1, [](IngestLog::Record) { return Status::Ok(); }, [] { return Status::Ok(); });
+    ASSERT_TRUE(log.ok()) << log.status().message();
+    std::vector<Event> a{Track("t1", {{"user_id", "u1"}}, "2026-05-02T10:00:00Z")};
+    // Logged events are already normalised (Append prepares them before logging).
+    std::vector<Event> b{Identify("i2", {{"user_id", "u1"}, {"email", "ana@example.com"}},
+                                  "2026-05-03T10:00:00Z", {}, {{"email", true}}),
+                         Track("t2", {{"user_id", "u2"}}, "2026-05-03T11:00:00Z")};
+    auto first = (*log)->Append({&a, &b});
+    ASSERT_TRUE(first.ok()) << first.status().message();
+    EXPECT_EQ(*first, 2);
+  }
+  Start();
+  Profile p = Get("u1");
+  EXPECT_EQ(p.record.event_count, 3);
+  EXPECT_EQ(p.record.consent_history.size(), 2u);
+  auto by_email = service_->FindBy("email", "Ana@Example.com");
+  ASSERT_TRUE(by_email.ok()) << by_email.status().message();
+  EXPECT_EQ(by_email->record.id, p.record.id);
+  EXPECT_EQ(Get("u2").record.event_count, 1);
+  EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "3");
+  // A second start replays nothing: no event, trait or consent row twice.
+  Start();
+  p = Get("u1");
+  EXPECT_EQ(p.record.event_count, 3);
+  EXPECT_EQ(p.record.consent_history.size(), 2u);
+  EXPECT_EQ(store_->Stats()->events, 4);
+  // And new appends continue the sequence.
+  ASSERT_TRUE(AppendAndWait({Track("t3", {{"user_id", "u2"}}, "2026-05-04T10:00:00Z")}).ok());
+  service_.reset();
+  EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "4");
+}
+
 }  // namespace
 }  // namespace unisono

@@ -18,7 +18,9 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::move(OpenSqliteStore(dir_.path())).value();
-    profiles_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
+    ProfileServiceOptions po;
+    po.ingest_log_dir = dir_.path() + "/ingest-log";  // as serve runs it
+    profiles_ = std::move(ProfileService::Create(*store_, clock_, po)).value();
     ServerOptions o;
     o.port = 0;
     o.threads = 2;
@@ -34,7 +36,12 @@ class ServerTest : public ::testing::Test {
     profiles_.reset();
   }
   json::value Body(const testing::HttpResponse& r) { return json::parse(r.body); }
-  int64_t StoredEvents() { return store_->Stats()->events; }
+  // Acknowledged events are durable in the ingest log at once and in the tables once
+  // indexed, which WaitVisible awaits (HTTP reads wait the same way).
+  int64_t StoredEvents() {
+    EXPECT_TRUE(profiles_->WaitVisible());
+    return store_->Stats()->events;
+  }
 
   TempDir dir_;
   ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
@@ -50,7 +57,7 @@ TEST_F(ServerTest, TrackIsAcknowledgedAndVisibleOnTheProfile) {
       "messageId":"m1","context":{"channel":"email"},"properties":{"campaign":"spring"}})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Body(r), json::parse(R"({"success":true})"));
-  EXPECT_EQ(StoredEvents(), 1);  // acknowledged means stored
+  EXPECT_EQ(StoredEvents(), 1);  // acknowledged means stored, and visible to reads
 
   auto p = client_->Send("GET", "/v1/profiles?user_id=u1", "");
   ASSERT_EQ(p.status, 200) << p.body;

@@ -46,7 +46,9 @@ void Metrics::Commit(uint64_t events, double seconds) {
 
 std::string Metrics::Render() const {
   std::string out;
-  out += "# HELP unisono_events_accepted_total Events stored durably.\n";
+  out +=
+      "# HELP unisono_events_accepted_total Events acknowledged, durable in the ingest log "
+      "(duplicates among them are counted below once indexing finds them).\n";
   out += "# TYPE unisono_events_accepted_total counter\n";
   out += fmt::format("unisono_events_accepted_total {}\n", accepted_.load());
   out +=

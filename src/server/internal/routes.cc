@@ -182,7 +182,8 @@ void Router::Impl::Ingest(Endpoint endpoint, Request& req, Reply reply) {
   if (!parsed.ok()) return reject(parsed.status());
   size_t n = parsed->events.size();
   for (auto& e : parsed->events) e.source = "http";
-  deps.profiles.Submit(std::move(parsed->events),
+  // Acknowledged once durable in the ingest log; duplicates are counted while indexing.
+  deps.profiles.Append(std::move(parsed->events),
                        [this, n, reply = std::move(reply)](const Result<IngestResult>& r) {
                          if (!r.ok()) {
                            metrics.EventsRejected(StatusCodeName(r.status().code()), n);
@@ -444,10 +445,19 @@ void Router::Handle(Request req, Reply reply) {
   auto parts = Segments(t.path);
   if (TrackingRoute(req, t, parts, impl_->deps.delivery, finish)) return;
   if (req.method == "GET" && t.path == "/healthz") {
-    return finish("/healthz",
-                  Json(json::object{{"status", "ok"},
-                                    {"version", kVersion},
-                                    {"queued_events", impl_->deps.profiles.queued_events()}}));
+    ProfileService& profiles = impl_->deps.profiles;
+    json::object health{{"status", "ok"},
+                        {"version", kVersion},
+                        {"queued_events", profiles.queued_events()},
+                        {"unindexed_events", profiles.unindexed_events()}};
+    Response r;
+    if (std::string error = profiles.ingest_log_error(); !error.empty()) {
+      health["status"] = "degraded";
+      health["error"] = "indexing logged events failed: " + error + "; restart the server";
+      r.status = 503;
+    }
+    r.body = json::serialize(health);
+    return finish("/healthz", std::move(r));
   }
   if (req.method == "GET" && t.path == "/metrics") {
     Response r;
@@ -455,6 +465,8 @@ void Router::Handle(Request req, Reply reply) {
     r.content_type = "text/plain; version=0.0.4";
     return finish("/metrics", std::move(r));
   }
+  // Reads see every event acknowledged before them (indexing trails acks by a group).
+  impl_->deps.profiles.WaitVisible();
   if (req.method == "GET" && t.path == "/v1/channels") {
     Response r;
     r.body = ChannelsJson(impl_->deps.catalog);
