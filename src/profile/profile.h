@@ -39,7 +39,7 @@ struct ProfileServiceOptions {
   size_t max_unindexed_events = 50'000;
   // Logged events wait up to this long after the previous commit to share the next
   // one: fewer, larger transactions. Reads wait for them (WaitVisible).
-  std::chrono::milliseconds index_gather{5};
+  std::chrono::milliseconds index_gather{50};
   // Hears what indexing found for Append's events (stored, duplicates), on the sync
   // thread.
   std::function<void(size_t accepted, size_t duplicates)> on_indexed;

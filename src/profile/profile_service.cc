@@ -80,6 +80,12 @@ class ProfileService::Impl {
       pthread_setname_np(pthread_self(), "unisono-log");
       RunLog();
     });
+    for (auto& t : log_sync_threads_) {
+      t = std::thread([this] {
+        pthread_setname_np(pthread_self(), "unisono-logsync");
+        RunLogSync();
+      });
+    }
     return Status::Ok();
   }
 
@@ -91,6 +97,14 @@ class ProfileService::Impl {
     log_cv_.notify_all();
     visible_cv_.notify_all();
     if (log_thread_.joinable()) log_thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(log_mu_);
+      log_sync_stopping_ = true;
+    }
+    log_sync_cv_.notify_all();
+    for (auto& t : log_sync_threads_) {
+      if (t.joinable()) t.join();
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
@@ -228,6 +242,7 @@ class ProfileService::Impl {
 
   Status OpenLog();
   void RunLog();
+  void RunLogSync();
 
   Store& store_;
   Clock& clock_;
@@ -256,6 +271,16 @@ class ProfileService::Impl {
   std::string log_error_;        // the store refused a logged group
   bool log_stopping_ = false;
   std::thread log_thread_;
+  // Written to the log, waiting for a log sync; guarded by log_mu_ too.
+  std::condition_variable log_sync_cv_;
+  std::deque<Submission> written_;
+  int64_t written_seq_ = 0;       // last record written
+  int64_t log_sync_started_ = 0;  // last record a started sync covers
+  int64_t log_durable_seq_ = 0;   // last record known durable
+  int log_syncs_running_ = 0;
+  bool log_sync_stopping_ = false;
+  std::mutex log_ack_mu_;
+  std::thread log_sync_threads_[2];
 
  private:
   // A committed group waiting for the disk before its submitters hear back.
@@ -491,11 +516,12 @@ Status ProfileService::Impl::OpenLog() {
   }
   log_ = std::move(log).value();
   acked_seq_ = visible_seq_ = indexed_seq_ = log_->last_seq();
+  written_seq_ = log_sync_started_ = log_durable_seq_ = log_->last_seq();
   return Status::Ok();
 }
 
-// Takes every waiting submission, makes them durable with one append, acknowledges
-// them and hands them to the commit thread in log order.
+// Takes every waiting submission and writes them to the log as one append; a log sync
+// thread makes them durable, acknowledges them and hands them to the commit thread.
 void ProfileService::Impl::RunLog() {
   std::unique_lock<std::mutex> lock(log_mu_);
   while (true) {
@@ -525,25 +551,64 @@ void ProfileService::Impl::RunLog() {
       (void)s;
     }
     std::vector<const std::vector<Event>*> records;
-    size_t events = 0;
-    for (const auto& sub : batch) {
-      records.push_back(&sub.events);
-      events += sub.events.size();
-    }
-    auto first = log_->Append(records);
+    for (const auto& sub : batch) records.push_back(&sub.events);
+    auto first = log_->Write(records);
     if (!first.ok()) {
       for (auto& sub : batch) sub.done(first.status());
       lock.lock();
       continue;
     }
     lock.lock();
-    acked_seq_ = *first + static_cast<int64_t>(batch.size()) - 1;
-    unindexed_events_ += events;
-    lock.unlock();
     for (size_t i = 0; i < batch.size(); ++i) {
-      auto& sub = batch[i];
+      batch[i].log_seq = *first + static_cast<int64_t>(i);
+      written_.push_back(std::move(batch[i]));
+    }
+    written_seq_ = *first + static_cast<int64_t>(batch.size()) - 1;
+    log_sync_cv_.notify_one();
+  }
+}
+
+// Like RunSync for the store: two syncs may be in flight, each covering every record
+// written before it started; records are acknowledged in log order.
+void ProfileService::Impl::RunLogSync() {
+  std::unique_lock<std::mutex> lock(log_mu_);
+  while (true) {
+    log_sync_cv_.wait(lock, [&] {
+      return (written_seq_ > log_sync_started_ && log_syncs_running_ < kSyncThreads) ||
+             (log_sync_stopping_ && written_.empty());
+    });
+    if (written_seq_ == log_sync_started_) return;  // stopping, and drained
+    const int64_t target = written_seq_;
+    log_sync_started_ = target;
+    ++log_syncs_running_;
+    lock.unlock();
+    Status synced = log_->Sync();
+    // One acknowledger at a time, so submissions reach the commit thread in log order.
+    std::lock_guard<std::mutex> ack_lock(log_ack_mu_);
+    lock.lock();
+    --log_syncs_running_;
+    if (synced.ok()) log_durable_seq_ = std::max(log_durable_seq_, target);
+    std::vector<Submission> done;
+    size_t events = 0;
+    while (!written_.empty() &&
+           written_.front().log_seq <= (synced.ok() ? log_durable_seq_ : target)) {
+      events += written_.front().events.size();
+      done.push_back(std::move(written_.front()));
+      written_.pop_front();
+    }
+    if (synced.ok() && !done.empty()) {
+      acked_seq_ = done.back().log_seq;
+      unindexed_events_ += events;
+    }
+    lock.unlock();
+    log_sync_cv_.notify_all();
+    if (!synced.ok()) {
+      for (auto& sub : done) sub.done(synced);
+      lock.lock();
+      continue;
+    }
+    for (auto& sub : done) {
       sub.done(IngestResult{sub.events.size(), 0});
-      sub.log_seq = *first + static_cast<int64_t>(i);
       sub.done = [this, seq = sub.log_seq, n = sub.events.size()](const Result<IngestResult>& r) {
         {
           std::lock_guard<std::mutex> indexed_lock(log_mu_);
@@ -561,7 +626,7 @@ void ProfileService::Impl::RunLog() {
     {
       std::lock_guard<std::mutex> queue_lock(mu_);
       queued_events_ += events;
-      for (auto& sub : batch) queue_.emplace_back(std::move(sub));
+      for (auto& sub : done) queue_.emplace_back(std::move(sub));
     }
     cv_.notify_one();
     lock.lock();

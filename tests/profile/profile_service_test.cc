@@ -419,6 +419,37 @@ TEST_F(ProfileServiceLogTest, AcknowledgedEventsAreVisibleAfterWaitVisible) {
   EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "21");
 }
 
+TEST_F(ProfileServiceLogTest, ConcurrentAppendsAreAllAcknowledgedAndIndexedOnce) {
+  std::atomic<int> acked{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<void>> waits;
+      for (int i = 0; i < 200; ++i) {
+        auto done = std::make_shared<std::promise<void>>();
+        waits.push_back(done->get_future());
+        std::string user = "u" + std::to_string(i % 7);
+        service_->Append({Track("c" + std::to_string(t) + "-" + std::to_string(i),
+                                {{"user_id", user}}, "2026-05-01T10:00:00Z")},
+                         [&, done](const Result<IngestResult>& r) {
+                           (r.ok() ? acked : failed)++;
+                           done->set_value();
+                         });
+      }
+      for (auto& w : waits) w.wait();
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acked.load(), 800);
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_TRUE(service_->WaitVisible());
+  EXPECT_EQ(store_->Stats()->events, 800);
+  service_.reset();
+  // One record per submission, every one indexed: the position is the last seq.
+  EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "800");
+  EXPECT_EQ(indexed_.load(), 800u);
+}
+
 TEST_F(ProfileServiceLogTest, InvalidEventsAreRefusedAtOnceAndNeverLogged) {
   auto r = AppendAndWait({Track("ok", {{"user_id", "u1"}}, "2026-05-01T10:00:00Z"),
                           Track("bad", {}, "2026-05-01T10:00:00Z")});
