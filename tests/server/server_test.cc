@@ -52,6 +52,22 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<HttpClient> client_;
 };
 
+// Indexing trails the acknowledgement (up to a 50 ms gather); the server makes every
+// read wait for what was acknowledged before it, so a client reads its own writes.
+TEST_F(ServerTest, AReadRightAfterAnAcknowledgementSeesTheEvent) {
+  for (int i = 1; i <= 25; ++i) {
+    auto r =
+        client_->Post("/v1/identify", R"({"userId":"ryw","messageId":"ryw-)" + std::to_string(i) +
+                                          R"(","traits":{"visits":)" + std::to_string(i) + "}}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto p = client_->Send("GET", "/v1/profiles?user_id=ryw", "");
+    ASSERT_EQ(p.status, 200) << "read " << i << ": " << p.body;
+    auto profile = Body(p).as_object();
+    EXPECT_EQ(profile["event_count"].as_int64(), i);
+    EXPECT_EQ(profile["traits"].as_object()["visits"].as_int64(), i);
+  }
+}
+
 TEST_F(ServerTest, TrackIsAcknowledgedAndVisibleOnTheProfile) {
   auto r = client_->Post("/v1/track", R"({"userId":"u1","event":"Email Opened",
       "messageId":"m1","context":{"channel":"email"},"properties":{"campaign":"spring"}})");
