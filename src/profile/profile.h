@@ -1,8 +1,10 @@
 // profile: the unified customer and the write path that keeps it. ProfileService
 // takes validated events, resolves identity, and writes events, identities, traits
 // and consent in group commits: many requests share one durable transaction, and a
-// request's callback runs only once its events are durable. Reads (the 360° view,
-// the timeline) go to the store. Thread-safe: call from any thread.
+// request's callback runs only once its events are durable. Ingest's Append puts the
+// ingest log in front: durable there, indexed within a gather interval, replayed
+// after a crash (docs/ingest.md). Reads (the 360° view, the timeline) go to the
+// store. Thread-safe: call from any thread.
 #pragma once
 
 #include <chrono>
@@ -78,7 +80,7 @@ class ProfileService {
 
   // Ingest's fast path: `done` runs once the events are durable in the ingest log,
   // before they are indexed into the store (identity, tables, segments), which follows
-  // within milliseconds; a crash in between is repaired by replaying the log at the
+  // within index_gather; a crash in between is repaired by replaying the log at the
   // next start. Its result counts every event as accepted: duplicates are found while
   // indexing (on_indexed). Validation errors are reported at once, nothing logged.
   void Append(std::vector<Event> events, Done done);
@@ -89,8 +91,9 @@ class ProfileService {
   size_t unindexed_events() const;
   // Events the ingest log held beyond the store's position at start, indexed then.
   int64_t replayed_events() const;
-  // Set when the store refused a logged group: Append then answers Unavailable, and
-  // the log is replayed at the next start. Empty while all is well.
+  // Set when the store refused a logged group or a log sync failed: Append then
+  // answers Unavailable, and the log is replayed at the next start. Empty while all
+  // is well.
   std::string ingest_log_error() const;
 
   // Writes everything `next` produces in one transaction: all or nothing. `next`

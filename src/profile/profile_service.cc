@@ -434,7 +434,7 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
       result = Status::Internal(result.status().message() +
                                 "; reloading identities also failed: " + s.message());
     }
-    if (log_seq > 0) LogFailed(result.status().message());
+    if (log_seq > 0) LogFailed("the store refused logged events: " + result.status().message());
     for (auto& s : group) s.done(result.status());
     return;
   }
@@ -537,9 +537,9 @@ void ProfileService::Impl::RunLog() {
     lock.unlock();
     if (!error.empty()) {
       for (auto& sub : batch) {
-        sub.done(Status::Unavailable("the store refused to index logged events (" + error +
-                                     "); they are kept in the ingest log and indexed at the "
-                                     "next start: restart the server"));
+        sub.done(Status::Unavailable("ingest is stopped (" + error +
+                                     "); what was acknowledged is kept in the ingest log and "
+                                     "indexed at the next start: restart the server"));
       }
       lock.lock();
       if (log_stopping_) return;
@@ -603,6 +603,7 @@ void ProfileService::Impl::RunLogSync() {
     lock.unlock();
     log_sync_cv_.notify_all();
     if (!synced.ok()) {
+      LogFailed("the ingest log failed to sync: " + synced.message());
       for (auto& sub : done) sub.done(synced);
       lock.lock();
       continue;
@@ -617,7 +618,7 @@ void ProfileService::Impl::RunLogSync() {
         }
         log_cv_.notify_all();
         if (!r.ok()) {
-          LogFailed(r.status().message());
+          LogFailed("the store refused logged events: " + r.status().message());
         } else if (options_.on_indexed) {
           options_.on_indexed(r->accepted, r->duplicates);
         }

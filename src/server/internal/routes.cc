@@ -453,7 +453,7 @@ void Router::Handle(Request req, Reply reply) {
     Response r;
     if (std::string error = profiles.ingest_log_error(); !error.empty()) {
       health["status"] = "degraded";
-      health["error"] = "indexing logged events failed: " + error + "; restart the server";
+      health["error"] = "ingest is stopped: " + error + "; restart the server";
       r.status = 503;
     }
     r.body = json::serialize(health);
