@@ -1,8 +1,6 @@
-#include <toml++/toml.h>
-
-#include <sstream>
 
 #include "core/core.h"
+#include "core/internal/toml_text.h"
 
 namespace unisono {
 
@@ -26,15 +24,9 @@ std::string Slug(std::string_view raw) {
 
 Result<ChannelCatalog> ChannelCatalog::FromToml(std::string_view toml_text,
                                                 std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-        << e.description();
-    return Status::InvalidArgument(msg.str());
-  }
+  auto parsed = ParseTomlText(toml_text, origin);
+  if (!parsed.ok()) return parsed.status();
+  toml::table& root = *parsed;
   ChannelCatalog catalog;
   auto* list = root["channel"].as_array();
   if (!list || list->empty()) {

@@ -1,9 +1,7 @@
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <sstream>
 
 #include "core/core.h"
+#include "core/internal/toml_text.h"
 
 namespace unisono {
 
@@ -168,15 +166,9 @@ class CatalogReader {
 
 Result<ProductCatalog> ProductCatalog::FromToml(std::string_view toml_text,
                                                 std::string_view origin) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << origin << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-        << e.description();
-    return Status::InvalidArgument(msg.str());
-  }
+  auto parsed = ParseTomlText(toml_text, origin);
+  if (!parsed.ok()) return parsed.status();
+  toml::table& root = *parsed;
   const std::string file(origin);
   for (const auto& [key, value] : root) {
     if (key.str() != "category" && key.str() != "product") {

@@ -198,15 +198,6 @@ class FileIngestLog final : public IngestLog {
   }
 
   int64_t last_seq() const override { return last_seq_; }
-  uint64_t bytes() const override {
-    uint64_t total = 0;
-    std::error_code ec;
-    for (const auto& [seq, path] : files_) {
-      auto n = fs::file_size(path, ec);
-      if (!ec) total += n;
-    }
-    return total;
-  }
   const OpenReport& open_report() const override { return report_; }
 
  private:

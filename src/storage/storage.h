@@ -373,7 +373,6 @@ class IngestLog {
   // Removes the files whose records all have seq <= `indexed_seq` (durable elsewhere).
   virtual Status Release(int64_t indexed_seq) = 0;
   virtual int64_t last_seq() const = 0;
-  virtual uint64_t bytes() const = 0;  // on disk, all files
   // What Open found: records and events replayed, bytes of a torn tail cut off.
   struct OpenReport {
     int64_t records = 0;
