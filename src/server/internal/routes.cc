@@ -110,6 +110,7 @@ struct Router::Impl {
   Response PutConsent(const std::string& id, const Request& req);
   Response ProfileSegments(const std::string& id);
   Response AdvanceClock(const Request& req);
+  Status SettleJourneys();
   void ImportCsv(const Target& t, Request& req, Reply reply);
   void RunImport(const CsvImportOptions& o, std::string body, Reply reply);
 
@@ -301,6 +302,19 @@ Response Router::Impl::ProfileSegments(const std::string& id_text) {
   return Json(o);
 }
 
+// Membership changes are written through the profile service: let them land, then run
+// what the journeys have due (twice: a journey's own writes may trigger more).
+Status Router::Impl::SettleJourneys() {
+  if (!deps.journeys) return Status::Ok();
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 500 && deps.profiles.queued_events() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (Status s = deps.journeys->RunUntilIdle(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 // {"advance": "31d"} or {"set": "2026-03-01T00:00:00Z"}; only with --clock manual. Every
 // time-based rule follows at once: due segment windows are re-evaluated before replying.
 Response Router::Impl::AdvanceClock(const Request& req) {
@@ -318,6 +332,9 @@ Response Router::Impl::AdvanceClock(const Request& req) {
     return JsonError(Status::InvalidArgument(
         "send {\"advance\": \"31d\"} or {\"set\": \"2026-03-01T00:00:00Z\"}"));
   }
+  // What happened before the move (a visit just recorded, a segment entry) is handled
+  // at the old time, as the system clock would have; only then does time move.
+  if (Status s = SettleJourneys(); !s.ok()) return JsonError(s);
   if (advance) {
     auto d = ParseDuration(std::string(advance->as_string()));
     if (!d.ok()) return JsonError(Status(d.status()).WithField("advance"));
@@ -335,16 +352,7 @@ Response Router::Impl::AdvanceClock(const Request& req) {
     deps.manual_clock->Set(*t);
   }
   size_t evaluated = deps.segments ? deps.segments->RunDue() : 0;
-  if (deps.journeys) {
-    // Membership changes are written through the profile service: let them land, then
-    // run what the journeys have due (twice: a journey's own writes may trigger more).
-    for (int pass = 0; pass < 2; ++pass) {
-      for (int i = 0; i < 500 && deps.profiles.queued_events() > 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
-      if (Status s = deps.journeys->RunUntilIdle(); !s.ok()) return JsonError(s);
-    }
-  }
+  if (Status s = SettleJourneys(); !s.ok()) return JsonError(s);
   // Messages due by now (new ones, retries whose backoff ended) go out before the answer.
   if (deps.delivery) {
     if (Status s = deps.delivery->RunUntilIdle(); !s.ok()) return JsonError(s);
