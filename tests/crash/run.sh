@@ -249,6 +249,20 @@ else
   fail "re-sending the attempted batches failed (status $resend_status; 124 = timed out after 15 s)"
 fi
 
+# Acknowledged means durable in the ingest log; the store indexes it within a gather
+# interval. Wait until /healthz says nothing acknowledged is left to index (reads
+# through the API wait for that themselves; this script reads the file directly).
+indexed=0
+for ((i = 0; i < 100; i++)); do
+  health="$(curl -s --max-time 2 "$URL/healthz" || true)"
+  if [[ $health == *'"queued_events":0,'* && $health == *'"unindexed_events":0'* ]]; then
+    indexed=1
+    break
+  fi
+  sleep 0.1
+done
+((indexed)) || fail "the server still had acknowledged events to index 10 s after the re-send: $health"
+
 if ! out="$(
   sql <<EOF 2>&1
 CREATE TEMP TABLE sent(id TEXT PRIMARY KEY);
