@@ -1,9 +1,14 @@
 // The real server on an ephemeral loopback port, spoken to over real HTTP.
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
+#include <thread>
 
 #include "support/test_support.h"
 
@@ -182,6 +187,68 @@ TEST_F(ServerTest, OversizedBodiesAreRefusedWith413) {
       {{"Authorization", testing::BasicAuth("test-key")}, {"Content-Encoding", "gzip"}});
   EXPECT_EQ(bomb.status, 413);
   EXPECT_EQ(client_->Post("/v1/track", R"({"userId":"u","event":"x"})").status, 200);
+}
+
+// The server reads each connection into one buffer and parses from it: two requests in
+// one packet are both answered, in order, and a request that arrives in pieces (header
+// split mid-line, body split) waits for the rest instead of failing.
+TEST_F(ServerTest, PipelinedAndSplitRequestsAreEachAnswered) {
+  auto request = [](const std::string& message_id) {
+    std::string body = R"({"userId":"pipe","event":"Piped","messageId":")" + message_id + "\"}";
+    return "POST /v1/track HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+           testing::BasicAuth("test-key") + "\r\nContent-Type: application/json\r\n" +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server_->port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval limit{5, 0};  // a reply that never comes fails the test instead of hanging it
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  auto send_all = [&](const std::string& bytes) {
+    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  };
+  std::string received;
+  auto responses = [&](size_t n) {  // reads until n complete {"success":true} replies
+    auto count = [&] {
+      size_t c = 0;
+      for (size_t at = 0; (at = received.find("{\"success\":true}", at)) != std::string::npos;
+           ++at) {
+        ++c;
+      }
+      return c;
+    };
+    char buf[4096];
+    while (count() < n) {
+      ssize_t r = recv(fd, buf, sizeof buf, 0);
+      if (r <= 0) break;
+      received.append(buf, static_cast<size_t>(r));
+    }
+    return count();
+  };
+  send_all(request("pipe-1") + request("pipe-2"));
+  EXPECT_EQ(responses(2), 2u) << received;
+  EXPECT_EQ(received.find("HTTP/1.1 200 OK"), 0u);
+  EXPECT_NE(received.find("HTTP/1.1 200 OK", 1), std::string::npos);
+
+  std::string third = request("pipe-3");
+  size_t header_end = third.find("\r\n\r\n");
+  send_all(third.substr(0, 20));  // mid request line
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  send_all(third.substr(20, header_end + 4 + 10 - 20));  // the rest of the head, some body
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  send_all(third.substr(header_end + 4 + 10));
+  EXPECT_EQ(responses(3), 3u) << received;
+  close(fd);
+
+  EXPECT_EQ(StoredEvents(), 3);
+  auto timeline = client_->Send("GET", "/v1/profiles?user_id=pipe", "");
+  ASSERT_EQ(timeline.status, 200) << timeline.body;
+  EXPECT_EQ(Body(timeline).as_object()["event_count"].as_int64(), 3);
 }
 
 TEST_F(ServerTest, ProfileLookupsAndTimelinePaging) {

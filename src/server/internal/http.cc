@@ -59,12 +59,15 @@ class Session : public std::enable_shared_from_this<Session> {
         draining_(draining) {}
 
   void Start() {
+    beast::error_code ec;
+    socket_.non_blocking(true, ec);  // for the direct write in Write()
     ReadHeader();
     WatchIdle();
   }
 
  private:
   static constexpr std::chrono::seconds kIdleLimit{60};
+  static constexpr size_t kReadChunk = 16 * 1024;
 
   // A request must be read and answered within kIdleLimit of the moment its read began.
   void WatchIdle() {
@@ -80,35 +83,56 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // A new request: parse what the buffer already holds (a pipelined request), read
+  // only when the parser needs more.
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
+    header_seen_ = false;
     deadline_ = std::chrono::steady_clock::now() + kIdleLimit;
-    bhttp::async_read_header(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    Parse();
   }
 
-  void OnHeader(beast::error_code ec) {
-    if (ec) return Close();
-    in_flight_.Begin();
-    request_open_ = true;
-    auto& h = parser_->get();
-    size_t limit = router_.BodyLimit(std::string_view(h.target().data(), h.target().size()));
-    parser_->body_limit(limit);
-    bhttp::async_read(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+  // Reads straight into the connection's buffer, a whole small request per read.
+  // (Beast's composed reads start at 512 bytes and post a handler per step.)
+  void ReadMore() {
+    socket_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->Parse();
+                            });
   }
 
-  void OnBody(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) {
-      http::Response r = http::JsonError(Status::TooLarge(
-          "the body is over this endpoint's limit (500 KB for /v1/batch, 32 KB per event)"));
-      keep_alive_ = false;
-      return Write(std::move(r));
+  void Parse() {
+    while (true) {
+      if (buffer_.size() == 0) return ReadMore();
+      beast::error_code ec;
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) return ReadMore();
+      if (ec == bhttp::error::body_limit) {
+        http::Response r = http::JsonError(Status::TooLarge(
+            "the body is over this endpoint's limit (500 KB for /v1/batch, 32 KB per event)"));
+        keep_alive_ = false;
+        return Write(std::move(r));
+      }
+      if (ec) return Close();
+      if (parser_->is_header_done() && !header_seen_) {
+        // The body limit depends on the route.
+        header_seen_ = true;
+        in_flight_.Begin();
+        request_open_ = true;
+        auto& h = parser_->get();
+        parser_->body_limit(
+            router_.BodyLimit(std::string_view(h.target().data(), h.target().size())));
+      }
+      if (parser_->is_done()) return OnRequest();
+      if (used == 0) return ReadMore();
     }
-    if (ec) return Close();
+  }
+
+  void OnRequest() {
     auto msg = parser_->release();
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
@@ -151,8 +175,19 @@ class Session : public std::enable_shared_from_this<Session> {
     if (keep_alive && version_ == 10) head_ += "Connection: keep-alive\r\n";
     head_ += "\r\n";
     body_ = std::move(r.body);
+    // A small response fits the socket's send buffer: write it now, and wait for the
+    // socket only for what did not fit.
     std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
-    net::async_write(socket_, buffers,
+    beast::error_code ec;
+    size_t sent = socket_.write_some(buffers, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      sent = 0;
+    }
+    if (ec || sent == head_.size() + body_.size()) return OnWrite(ec, keep_alive);
+    head_ += body_;
+    head_.erase(0, sent);
+    net::async_write(socket_, net::buffer(head_),
                      [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                        self->OnWrite(ec, keep_alive);
                      });
@@ -189,6 +224,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::atomic<bool>& draining_;
   bool keep_alive_ = true;
   bool request_open_ = false;
+  bool header_seen_ = false;
   unsigned version_ = 11;
 };
 
