@@ -3,9 +3,9 @@
 // wait in the queue and share the next transaction, so throughput grows with load.
 // Commits are pipelined: the commit thread writes group N+1 while a sync thread
 // waits for the disk to make group N durable, and only then acknowledges group N.
-// Append puts a log thread in front: it makes submissions durable in the ingest log
-// with one fdatasync per batch of them, acknowledges them, and queues them for the
-// commit thread, which records the last log seq it indexed in the same transaction.
+// Append puts two log threads in front: they make submissions durable in the ingest
+// log with one append and one fdatasync per batch, acknowledge them, and queue them for
+// the commit thread, which records the last log seq it indexed in the same transaction.
 #include <pthread.h>
 
 #include <algorithm>
@@ -76,14 +76,10 @@ class ProfileService::Impl {
       Stop();
       return s;
     }
-    log_thread_ = std::thread([this] {
-      pthread_setname_np(pthread_self(), "unisono-log");
-      RunLog();
-    });
-    for (auto& t : log_sync_threads_) {
+    for (auto& t : log_threads_) {
       t = std::thread([this] {
-        pthread_setname_np(pthread_self(), "unisono-logsync");
-        RunLogSync();
+        pthread_setname_np(pthread_self(), "unisono-log");
+        RunLog();
       });
     }
     return Status::Ok();
@@ -96,13 +92,7 @@ class ProfileService::Impl {
     }
     log_cv_.notify_all();
     visible_cv_.notify_all();
-    if (log_thread_.joinable()) log_thread_.join();
-    {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      log_sync_stopping_ = true;
-    }
-    log_sync_cv_.notify_all();
-    for (auto& t : log_sync_threads_) {
+    for (auto& t : log_threads_) {
       if (t.joinable()) t.join();
     }
     {
@@ -207,11 +197,14 @@ class ProfileService::Impl {
       done(s);
       return;
     }
+    bool wake = false;
     {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_queue_.push_back(Submission{std::move(events), std::move(done)});
+      // A log thread that is writing or syncing looks at the queue when it is done.
+      wake = log_idle_ > 0 && !log_writing_;
     }
-    log_cv_.notify_one();
+    if (wake) log_cv_.notify_one();
   }
 
   bool WaitVisible(std::chrono::milliseconds timeout) {
@@ -242,7 +235,6 @@ class ProfileService::Impl {
 
   Status OpenLog();
   void RunLog();
-  void RunLogSync();
 
   Store& store_;
   Clock& clock_;
@@ -256,12 +248,13 @@ class ProfileService::Impl {
   size_t queued_direct_ = 0;  // queued submissions someone waits on (not logged), tasks
   std::chrono::steady_clock::time_point last_commit_{};
   bool stopping_ = false;
+  bool commit_idle_ = false;  // the commit thread waits for an empty queue to fill
   std::thread thread_;
 
   // The ingest log and its thread; log_mu_ guards everything below it.
   std::unique_ptr<IngestLog> log_;
   mutable std::mutex log_mu_;
-  std::condition_variable log_cv_;      // work for the log thread, or room below the cap
+  std::condition_variable log_cv_;      // work for a log thread, or room below the cap
   std::condition_variable visible_cv_;  // visible_seq_ moved
   std::vector<Submission> log_queue_;
   int64_t acked_seq_ = 0;        // durable in the log and acknowledged
@@ -270,17 +263,15 @@ class ProfileService::Impl {
   size_t unindexed_events_ = 0;  // acknowledged, not yet durable in the store
   std::string log_error_;        // the store refused a logged group
   bool log_stopping_ = false;
-  std::thread log_thread_;
+  int log_idle_ = 0;          // log threads waiting for work
+  bool log_writing_ = false;  // one log thread writes at a time, so records keep their order
   // Written to the log, waiting for a log sync; guarded by log_mu_ too.
-  std::condition_variable log_sync_cv_;
   std::deque<Submission> written_;
-  int64_t written_seq_ = 0;       // last record written
-  int64_t log_sync_started_ = 0;  // last record a started sync covers
-  int64_t log_durable_seq_ = 0;   // last record known durable
-  int log_syncs_running_ = 0;
-  bool log_sync_stopping_ = false;
+  int64_t written_seq_ = 0;      // last record written
+  int64_t log_durable_seq_ = 0;  // last record known durable
   std::mutex log_ack_mu_;
-  std::thread log_sync_threads_[2];
+  // Two: one writes the next batch while the other waits for the disk.
+  std::thread log_threads_[2];
 
  private:
   // A committed group waiting for the disk before its submitters hear back.
@@ -360,7 +351,9 @@ void ProfileService::Impl::RunSync() {
 void ProfileService::Impl::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    commit_idle_ = true;
     cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    commit_idle_ = false;
     if (queue_.empty()) return;  // stopping, and drained
     if (auto* task = std::get_if<Task>(&queue_.front())) {
       Task t = std::move(*task);
@@ -516,77 +509,70 @@ Status ProfileService::Impl::OpenLog() {
   }
   log_ = std::move(log).value();
   acked_seq_ = visible_seq_ = indexed_seq_ = log_->last_seq();
-  written_seq_ = log_sync_started_ = log_durable_seq_ = log_->last_seq();
+  written_seq_ = log_durable_seq_ = log_->last_seq();
   return Status::Ok();
 }
 
-// Takes every waiting submission and writes them to the log as one append; a log sync
-// thread makes them durable, acknowledges them and hands them to the commit thread.
+// Each of the two log threads takes every waiting submission, writes them to the log
+// as one append, makes them durable with one fdatasync (which also covers whatever the
+// other thread wrote before it), acknowledges them in log order and hands them to the
+// commit thread. While one waits for the disk, the other can write the next batch.
 void ProfileService::Impl::RunLog() {
   std::unique_lock<std::mutex> lock(log_mu_);
   while (true) {
+    ++log_idle_;
     log_cv_.wait(lock, [&] {
-      return log_stopping_ || !log_error_.empty() ||
-             (!log_queue_.empty() && unindexed_events_ < options_.max_unindexed_events);
+      if (log_writing_) return false;
+      if (!log_queue_.empty()) {
+        return !log_error_.empty() || unindexed_events_ < options_.max_unindexed_events;
+      }
+      return log_stopping_;
     });
-    if (log_queue_.empty() && log_stopping_) return;
+    --log_idle_;
+    if (log_queue_.empty()) {  // stopping, and nothing left to write
+      log_cv_.notify_all();
+      return;
+    }
     std::vector<Submission> batch = std::move(log_queue_);
     log_queue_.clear();
     const std::string error = log_error_;
     const int64_t release_to = indexed_seq_;
+    log_writing_ = true;
     lock.unlock();
+    auto first = Result<int64_t>(Status::Internal("not written"));
     if (!error.empty()) {
-      for (auto& sub : batch) {
-        sub.done(Status::Unavailable("ingest is stopped (" + error +
-                                     "); what was acknowledged is kept in the ingest log and "
-                                     "indexed at the next start: restart the server"));
+      first = Status::Unavailable("ingest is stopped (" + error +
+                                  "); what was acknowledged is kept in the ingest log and "
+                                  "indexed at the next start: restart the server");
+    } else {
+      if (Status s = log_->Release(release_to); !s.ok()) {
+        // Only disk space is at stake: the files are removed at the next start.
+        (void)s;
       }
-      lock.lock();
-      if (log_stopping_) return;
-      log_cv_.wait(lock, [&] { return log_stopping_ || !log_queue_.empty(); });
-      continue;
+      std::vector<const std::vector<Event>*> records;
+      for (const auto& sub : batch) records.push_back(&sub.events);
+      first = log_->Write(records);
     }
-    if (Status s = log_->Release(release_to); !s.ok()) {
-      // Only disk space is at stake: the files are removed at the next start.
-      (void)s;
-    }
-    std::vector<const std::vector<Event>*> records;
-    for (const auto& sub : batch) records.push_back(&sub.events);
-    auto first = log_->Write(records);
+    lock.lock();
+    log_writing_ = false;
+    if (log_idle_ > 0 && (!log_queue_.empty() || log_stopping_)) log_cv_.notify_one();
     if (!first.ok()) {
+      lock.unlock();
       for (auto& sub : batch) sub.done(first.status());
       lock.lock();
       continue;
     }
-    lock.lock();
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i].log_seq = *first + static_cast<int64_t>(i);
       written_.push_back(std::move(batch[i]));
     }
     written_seq_ = *first + static_cast<int64_t>(batch.size()) - 1;
-    log_sync_cv_.notify_one();
-  }
-}
-
-// Like RunSync for the store: two syncs may be in flight, each covering every record
-// written before it started; records are acknowledged in log order.
-void ProfileService::Impl::RunLogSync() {
-  std::unique_lock<std::mutex> lock(log_mu_);
-  while (true) {
-    log_sync_cv_.wait(lock, [&] {
-      return (written_seq_ > log_sync_started_ && log_syncs_running_ < kSyncThreads) ||
-             (log_sync_stopping_ && written_.empty());
-    });
-    if (written_seq_ == log_sync_started_) return;  // stopping, and drained
     const int64_t target = written_seq_;
-    log_sync_started_ = target;
-    ++log_syncs_running_;
     lock.unlock();
     Status synced = log_->Sync();
     // One acknowledger at a time, so submissions reach the commit thread in log order.
     std::lock_guard<std::mutex> ack_lock(log_ack_mu_);
     lock.lock();
-    --log_syncs_running_;
     if (synced.ok()) log_durable_seq_ = std::max(log_durable_seq_, target);
     std::vector<Submission> done;
     size_t events = 0;
@@ -601,7 +587,6 @@ void ProfileService::Impl::RunLogSync() {
       unindexed_events_ += events;
     }
     lock.unlock();
-    log_sync_cv_.notify_all();
     if (!synced.ok()) {
       LogFailed("the ingest log failed to sync: " + synced.message());
       for (auto& sub : done) sub.done(synced);
@@ -611,12 +596,15 @@ void ProfileService::Impl::RunLogSync() {
     for (auto& sub : done) {
       sub.done(IngestResult{sub.events.size(), 0});
       sub.done = [this, seq = sub.log_seq, n = sub.events.size()](const Result<IngestResult>& r) {
+        bool room_again = false;  // a log thread may be waiting for the cap
         {
           std::lock_guard<std::mutex> indexed_lock(log_mu_);
           if (r.ok()) indexed_seq_ = std::max(indexed_seq_, seq);
+          room_again = unindexed_events_ >= options_.max_unindexed_events &&
+                       unindexed_events_ - n < options_.max_unindexed_events;
           unindexed_events_ -= n;
         }
-        log_cv_.notify_all();
+        if (room_again) log_cv_.notify_all();
         if (!r.ok()) {
           LogFailed("the store refused logged events: " + r.status().message());
         } else if (options_.on_indexed) {
@@ -624,12 +612,15 @@ void ProfileService::Impl::RunLogSync() {
         }
       };
     }
+    bool wake = false;
     {
       std::lock_guard<std::mutex> queue_lock(mu_);
       queued_events_ += events;
       for (auto& sub : done) queue_.emplace_back(std::move(sub));
+      // While the commit thread gathers, more logged events only matter at the cap.
+      wake = commit_idle_ || queued_events_ >= options_.max_group_events;
     }
-    cv_.notify_one();
+    if (wake) cv_.notify_one();
     lock.lock();
   }
 }
