@@ -40,8 +40,9 @@ struct ProfileServiceOptions {
   // indexed, so a burst cannot outrun the store for long.
   size_t max_unindexed_events = 50'000;
   // Logged events wait up to this long after the previous commit to share the next
-  // one: fewer, larger transactions. Reads wait for them (WaitVisible).
-  std::chrono::milliseconds index_gather{50};
+  // one: fewer, larger transactions, each index page written once for more events. A
+  // reader waiting for them (WaitVisible) ends the wait at once.
+  std::chrono::milliseconds index_gather{200};
   // Hears what indexing found for Append's events (stored, duplicates), on the sync
   // thread.
   std::function<void(size_t accepted, size_t duplicates)> on_indexed;

@@ -210,6 +210,16 @@ class ProfileService::Impl {
   bool WaitVisible(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(log_mu_);
     const int64_t target = acked_seq_;
+    if (visible_seq_ < target) {
+      // A reader is waiting: the commit thread ends its gather for this record.
+      lock.unlock();
+      {
+        std::lock_guard<std::mutex> queue_lock(mu_);
+        read_wants_seq_ = std::max(read_wants_seq_, target);
+      }
+      cv_.notify_one();
+      lock.lock();
+    }
     return visible_cv_.wait_for(lock, timeout, [&] {
       return visible_seq_ >= target || !log_error_.empty() || log_stopping_;
     }) && visible_seq_ >= target;
@@ -248,7 +258,9 @@ class ProfileService::Impl {
   size_t queued_direct_ = 0;  // queued submissions someone waits on (not logged), tasks
   std::chrono::steady_clock::time_point last_commit_{};
   bool stopping_ = false;
-  bool commit_idle_ = false;  // the commit thread waits for an empty queue to fill
+  bool commit_idle_ = false;    // the commit thread waits for an empty queue to fill
+  int64_t read_wants_seq_ = 0;  // a reader waits for this logged record to be visible
+  int64_t taken_seq_ = 0;       // the last logged record the commit thread took
   std::thread thread_;
 
   // The ingest log and its thread; log_mu_ guards everything below it.
@@ -375,11 +387,12 @@ void ProfileService::Impl::Run() {
     lock.lock();
     // Logged submissions are acknowledged already: let them gather for a few
     // milliseconds, since SQLite's cost per commit dwarfs its cost per event.
-    if (queued_direct_ == 0 && queued_events_ < options_.max_group_events) {
-      cv_.wait_until(lock, last_commit_ + options_.index_gather, [&] {
-        return stopping_ || queued_direct_ > 0 || queued_events_ >= options_.max_group_events;
-      });
-    }
+    // A reader waiting for a record ends the gather.
+    auto gathered = [&] {
+      return stopping_ || queued_direct_ > 0 || queued_events_ >= options_.max_group_events ||
+             read_wants_seq_ > taken_seq_;
+    };
+    if (!gathered()) cv_.wait_until(lock, last_commit_ + options_.index_gather, gathered);
     last_commit_ = std::chrono::steady_clock::now();
     std::vector<Submission> group;
     size_t events = 0;
@@ -388,6 +401,7 @@ void ProfileService::Impl::Run() {
       auto& s = std::get<Submission>(queue_.front());
       events += s.events.size();
       if (s.log_seq == 0) --queued_direct_;
+      taken_seq_ = std::max(taken_seq_, s.log_seq);
       group.push_back(std::move(s));
       queue_.pop_front();
     }
@@ -617,8 +631,10 @@ void ProfileService::Impl::RunLog() {
       std::lock_guard<std::mutex> queue_lock(mu_);
       queued_events_ += events;
       for (auto& sub : done) queue_.emplace_back(std::move(sub));
-      // While the commit thread gathers, more logged events only matter at the cap.
-      wake = commit_idle_ || queued_events_ >= options_.max_group_events;
+      // While the commit thread gathers, more logged events only matter at the cap or
+      // to a reader waiting for them.
+      wake = commit_idle_ || queued_events_ >= options_.max_group_events ||
+             read_wants_seq_ > taken_seq_;
     }
     if (wake) cv_.notify_one();
     lock.lock();

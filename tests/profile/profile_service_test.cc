@@ -363,12 +363,13 @@ TEST_F(ProfileServiceTest, UnknownProfilesAndIdentifiersAreNotFound) {
 class ProfileServiceLogTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(); }
-  void Start() {
+  void Start(std::chrono::milliseconds gather = ProfileServiceOptions{}.index_gather) {
     service_.reset();
     store_.reset();
     store_ = std::move(OpenSqliteStore(dir_.path())).value();
     ProfileServiceOptions o;
     o.ingest_log_dir = log_dir_;
+    o.index_gather = gather;
     o.on_indexed = [this](size_t accepted, size_t duplicates) {
       indexed_ += accepted;
       duplicates_ += duplicates;
@@ -417,6 +418,20 @@ TEST_F(ProfileServiceLogTest, AcknowledgedEventsAreVisibleAfterWaitVisible) {
   EXPECT_EQ(indexed_.load(), 21u);
   EXPECT_EQ(duplicates_.load(), 1u);
   EXPECT_EQ(store_->GetSetting("ingest_log_seq")->value_or(""), "21");
+}
+
+// Indexing gathers logged events for a while; a reader waiting for them cuts that
+// short, so reads do not pay for the gather.
+TEST_F(ProfileServiceLogTest, AWaitingReaderEndsTheGather) {
+  Start(std::chrono::minutes(10));
+  for (int i = 0; i < 3; ++i) {
+    // The first event after a pause is committed at once; later ones gather.
+    auto r = AppendAndWait(
+        {Track("g" + std::to_string(i), {{"user_id", "g1"}}, "2026-05-01T10:00:00Z")});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    ASSERT_TRUE(service_->WaitVisible(std::chrono::seconds(5))) << "read " << i;
+    EXPECT_EQ(Get("g1").record.event_count, i + 1);
+  }
 }
 
 TEST_F(ProfileServiceLogTest, ConcurrentAppendsAreAllAcknowledgedAndIndexedOnce) {
