@@ -3,8 +3,8 @@
 // wait in the queue and share the next transaction, so throughput grows with load.
 // Commits are pipelined: the commit thread writes group N+1 while a sync thread
 // waits for the disk to make group N durable, and only then acknowledges group N.
-// Append puts two log threads in front: they make submissions durable in the ingest
-// log with one append and one fdatasync per batch, acknowledge them, and queue them for
+// Append puts a log thread in front: it makes submissions durable in the ingest log
+// with one append and one fdatasync per batch, acknowledges them, and queues them for
 // the commit thread, which records the last log seq it indexed in the same transaction.
 #include <pthread.h>
 
@@ -76,12 +76,10 @@ class ProfileService::Impl {
       Stop();
       return s;
     }
-    for (auto& t : log_threads_) {
-      t = std::thread([this] {
-        pthread_setname_np(pthread_self(), "unisono-log");
-        RunLog();
-      });
-    }
+    log_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "unisono-log");
+      RunLog();
+    });
     return Status::Ok();
   }
 
@@ -92,9 +90,7 @@ class ProfileService::Impl {
     }
     log_cv_.notify_all();
     visible_cv_.notify_all();
-    for (auto& t : log_threads_) {
-      if (t.joinable()) t.join();
-    }
+    if (log_thread_.joinable()) log_thread_.join();
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
@@ -202,7 +198,7 @@ class ProfileService::Impl {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_queue_.push_back(Submission{std::move(events), std::move(done)});
       // A log thread that is writing or syncing looks at the queue when it is done.
-      wake = log_idle_ > 0 && !log_writing_;
+      wake = log_idle_;
     }
     if (wake) log_cv_.notify_one();
   }
@@ -266,7 +262,7 @@ class ProfileService::Impl {
   // The ingest log and its thread; log_mu_ guards everything below it.
   std::unique_ptr<IngestLog> log_;
   mutable std::mutex log_mu_;
-  std::condition_variable log_cv_;      // work for a log thread, or room below the cap
+  std::condition_variable log_cv_;      // work for the log thread, or room below the cap
   std::condition_variable visible_cv_;  // visible_seq_ moved
   std::vector<Submission> log_queue_;
   int64_t acked_seq_ = 0;        // durable in the log and acknowledged
@@ -275,15 +271,8 @@ class ProfileService::Impl {
   size_t unindexed_events_ = 0;  // acknowledged, not yet durable in the store
   std::string log_error_;        // the store refused a logged group
   bool log_stopping_ = false;
-  int log_idle_ = 0;          // log threads waiting for work
-  bool log_writing_ = false;  // one log thread writes at a time, so records keep their order
-  // Written to the log, waiting for a log sync; guarded by log_mu_ too.
-  std::deque<Submission> written_;
-  int64_t written_seq_ = 0;      // last record written
-  int64_t log_durable_seq_ = 0;  // last record known durable
-  std::mutex log_ack_mu_;
-  // Two: one writes the next batch while the other waits for the disk.
-  std::thread log_threads_[2];
+  bool log_idle_ = false;  // the log thread waits for work
+  std::thread log_thread_;
 
  private:
   // A committed group waiting for the disk before its submitters hear back.
@@ -523,35 +512,30 @@ Status ProfileService::Impl::OpenLog() {
   }
   log_ = std::move(log).value();
   acked_seq_ = visible_seq_ = indexed_seq_ = log_->last_seq();
-  written_seq_ = log_durable_seq_ = log_->last_seq();
   return Status::Ok();
 }
 
-// Each of the two log threads takes every waiting submission, writes them to the log
-// as one append, makes them durable with one fdatasync (which also covers whatever the
-// other thread wrote before it), acknowledges them in log order and hands them to the
-// commit thread. While one waits for the disk, the other can write the next batch.
+// Group commit on the log: the log thread takes every waiting submission, writes them
+// as one append, makes them durable with one fdatasync, acknowledges them and hands
+// them to the commit thread. Whatever arrives during the sync waits for the next one.
+// (Two threads with two syncs in flight made more, smaller syncs: each costs tens of
+// microseconds of kernel time, and the CPU, not the disk, bounds ingest here.)
 void ProfileService::Impl::RunLog() {
   std::unique_lock<std::mutex> lock(log_mu_);
   while (true) {
-    ++log_idle_;
+    log_idle_ = true;
     log_cv_.wait(lock, [&] {
-      if (log_writing_) return false;
       if (!log_queue_.empty()) {
         return !log_error_.empty() || unindexed_events_ < options_.max_unindexed_events;
       }
       return log_stopping_;
     });
-    --log_idle_;
-    if (log_queue_.empty()) {  // stopping, and nothing left to write
-      log_cv_.notify_all();
-      return;
-    }
-    std::vector<Submission> batch = std::move(log_queue_);
+    log_idle_ = false;
+    if (log_queue_.empty()) return;  // stopping, and nothing left to write
+    std::vector<Submission> done = std::move(log_queue_);
     log_queue_.clear();
     const std::string error = log_error_;
     const int64_t release_to = indexed_seq_;
-    log_writing_ = true;
     lock.unlock();
     auto first = Result<int64_t>(Status::Internal("not written"));
     if (!error.empty()) {
@@ -564,53 +548,33 @@ void ProfileService::Impl::RunLog() {
         (void)s;
       }
       std::vector<const std::vector<Event>*> records;
-      for (const auto& sub : batch) records.push_back(&sub.events);
+      for (const auto& sub : done) records.push_back(&sub.events);
       first = log_->Write(records);
+      if (first.ok()) {
+        if (Status synced = log_->Sync(); !synced.ok()) {
+          LogFailed("the ingest log failed to sync: " + synced.message());
+          first = synced;
+        }
+      }
     }
-    lock.lock();
-    log_writing_ = false;
-    if (log_idle_ > 0 && (!log_queue_.empty() || log_stopping_)) log_cv_.notify_one();
     if (!first.ok()) {
-      lock.unlock();
-      for (auto& sub : batch) sub.done(first.status());
+      for (auto& sub : done) sub.done(first.status());
       lock.lock();
       continue;
     }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].log_seq = *first + static_cast<int64_t>(i);
-      written_.push_back(std::move(batch[i]));
-    }
-    written_seq_ = *first + static_cast<int64_t>(batch.size()) - 1;
-    const int64_t target = written_seq_;
-    lock.unlock();
-    Status synced = log_->Sync();
-    // One acknowledger at a time, so submissions reach the commit thread in log order.
-    std::lock_guard<std::mutex> ack_lock(log_ack_mu_);
-    lock.lock();
-    if (synced.ok()) log_durable_seq_ = std::max(log_durable_seq_, target);
-    std::vector<Submission> done;
     size_t events = 0;
-    while (!written_.empty() &&
-           written_.front().log_seq <= (synced.ok() ? log_durable_seq_ : target)) {
-      events += written_.front().events.size();
-      done.push_back(std::move(written_.front()));
-      written_.pop_front();
+    for (size_t i = 0; i < done.size(); ++i) {
+      done[i].log_seq = *first + static_cast<int64_t>(i);
+      events += done[i].events.size();
     }
-    if (synced.ok() && !done.empty()) {
-      acked_seq_ = done.back().log_seq;
-      unindexed_events_ += events;
-    }
+    lock.lock();
+    acked_seq_ = done.back().log_seq;
+    unindexed_events_ += events;
     lock.unlock();
-    if (!synced.ok()) {
-      LogFailed("the ingest log failed to sync: " + synced.message());
-      for (auto& sub : done) sub.done(synced);
-      lock.lock();
-      continue;
-    }
     for (auto& sub : done) {
       sub.done(IngestResult{sub.events.size(), 0});
       sub.done = [this, seq = sub.log_seq, n = sub.events.size()](const Result<IngestResult>& r) {
-        bool room_again = false;  // a log thread may be waiting for the cap
+        bool room_again = false;  // the log thread may be waiting for the cap
         {
           std::lock_guard<std::mutex> indexed_lock(log_mu_);
           if (r.ok()) indexed_seq_ = std::max(indexed_seq_, seq);
