@@ -217,34 +217,35 @@ Status SqliteWriteTransaction::WriteMerge(const MergeRecord& m) {
   return st_.delete_traits.Bind(1, from).Run();
 }
 
+// The event outlives the statement's run, so its strings are bound without a copy.
 Result<bool> SqliteWriteTransaction::WriteEvent(const Event& e) {
   Stmt& s = st_.insert_event;
-  s.Bind(1, std::string_view(e.message_id))
+  s.BindUnowned(1, e.message_id)
       .Bind(2, e.profile_id)
       .Bind(3, std::string_view(EventTypeName(e.type)))
-      .BindText(4, e.name)
-      .Bind(5, std::string_view(e.channel))
+      .BindUnownedText(4, e.name)
+      .BindUnowned(5, e.channel)
       .Bind(6, ToMillis(e.timestamp))
       .Bind(7, ToMillis(e.original_timestamp));
   if (e.sent_at) s.Bind(8, ToMillis(*e.sent_at));
   s.Bind(9, ToMillis(e.received_at))
-      .BindText(10, e.user_id)
-      .BindText(11, e.anonymous_id)
-      .BindText(12, e.previous_id)
-      .BindText(13, e.group_id)
-      .BindText(14, e.campaign)
-      .BindText(15, e.communication)
-      .BindText(16, e.product)
-      .BindText(17, e.touchpoint)
-      .BindText(18, e.rep_id)
-      .BindText(19, e.stage)
+      .BindUnownedText(10, e.user_id)
+      .BindUnownedText(11, e.anonymous_id)
+      .BindUnownedText(12, e.previous_id)
+      .BindUnownedText(13, e.group_id)
+      .BindUnownedText(14, e.campaign)
+      .BindUnownedText(15, e.communication)
+      .BindUnownedText(16, e.product)
+      .BindUnownedText(17, e.touchpoint)
+      .BindUnownedText(18, e.rep_id)
+      .BindUnownedText(19, e.stage)
       .BindOptional(20, e.cost_minor)
       .BindOptional(21, e.value_minor)
-      .BindText(22, e.currency)
-      .Bind(23, std::string_view(e.properties_json))
-      .Bind(24, std::string_view(e.traits_json))
-      .Bind(25, std::string_view(e.context_json))
-      .Bind(26, std::string_view(e.source));
+      .BindUnownedText(22, e.currency)
+      .BindUnowned(23, e.properties_json)
+      .BindUnowned(24, e.traits_json)
+      .BindUnowned(25, e.context_json)
+      .BindUnowned(26, e.source);
   if (Status st = s.Run(); !st.ok()) return st;
   return sqlite3_changes(db_.get()) > 0;
 }

@@ -76,6 +76,15 @@ Stmt& Stmt::Bind(int index, std::string_view value) {
   return *this;
 }
 
+Stmt& Stmt::BindUnowned(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Stmt& Stmt::BindUnownedText(int index, std::string_view value) {
+  return value.empty() ? BindNull(index) : BindUnowned(index, value);
+}
+
 Stmt& Stmt::BindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;

@@ -44,6 +44,9 @@ class Stmt {
   Stmt& BindNull(int index);
   Stmt& BindOptional(int index, const std::optional<int64_t>& value);
   Stmt& BindText(int index, std::string_view value);  // empty -> NULL
+  // Without SQLite's copy: `value` must stay alive until Run() (which clears bindings).
+  Stmt& BindUnowned(int index, std::string_view value);
+  Stmt& BindUnownedText(int index, std::string_view value);  // empty -> NULL
 
   // SQLITE_ROW -> true, SQLITE_DONE -> false, error -> Status.
   Result<bool> Step();
