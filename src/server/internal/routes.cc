@@ -193,7 +193,7 @@ void Router::Impl::Ingest(Endpoint endpoint, Request& req, Reply reply) {
                          }
                          metrics.EventsAccepted(r->accepted);
                          metrics.EventsDuplicate(r->duplicates);
-                         reply(Json(json::object{{"success", true}}));
+                         reply(Response{200, R"({"success":true})"});
                        });
 }
 
