@@ -5,7 +5,9 @@
 # run), WAL + synchronous=FULL, TXN_ROWS rows per durable commit.
 #
 # Alternates unisono and baseline runs, RUNS of each; reports the median
-# events/s of each (unisono: successful requests/s x BATCH_SIZE) and the ratio.
+# events/s of each and the ratio. unisono's figure is the stricter of its two rates:
+# rows added to the events table over the run plus the time indexing took to catch
+# up after it (acknowledged events are durable in the ingest log sooner).
 #
 # Env: UNISONO_BIN (default build/unisono), RUNS (3), DURATION (10 s),
 #      WARMUP (2 s), THREADS (2), CONNECTIONS (16), BATCH_SIZE (100),
@@ -61,6 +63,7 @@ UNISONO_URL="http://127.0.0.1:${UNISONO_PORT:-0}/v1/batch"
 if ((WARMUP > 0 && WITH_UNISONO)); then
   run_wrk warm-unisono "$LUA" "$UNISONO_URL" "$CONNECTIONS" "$WARMUP"
   check_wrk "unisono warm-up" "$WRK_OUT"
+  wait_indexed  # the first run's row count starts after the warm-up is indexed
   sleep 1
 fi
 
@@ -70,11 +73,15 @@ for i in $(seq 1 "$RUNS"); do
     before="$(db_count "$DB")"; m_before="$(metrics_snapshot)"
     run_wrk "unisono-$i" "$LUA" "$UNISONO_URL" "$CONNECTIONS" "$DURATION"
     check_wrk "unisono run $i" "$WRK_OUT"
-    uni_eps+=("$(lua_field "$WRK_OUT" ok_events_per_s)")
     wait_indexed
     after="$(db_count "$DB")"; m_after="$(metrics_snapshot)"
     ok="$(lua_field "$WRK_OUT" ok)"
-    echo "unisono  run $i: events/s=$(lua_field "$WRK_OUT" ok_events_per_s) $(wrk_line "$WRK_OUT") db_rows_added=$((after - before))"
+    # Acknowledged events are durable in the ingest log; the rate counted is the
+    # stricter one: rows in the events table over the run plus the catch-up after it.
+    indexed_eps="$(awk -v rows="$((after - before))" -v d="$(lua_field "$WRK_OUT" duration_s)" \
+      -v c="$INDEXED_AFTER_MS" 'BEGIN { printf "%.2f", rows / (d + c / 1000) }')"
+    uni_eps+=("$indexed_eps")
+    echo "unisono  run $i: events/s=$indexed_eps (indexed; acknowledged $(lua_field "$WRK_OUT" ok_events_per_s)/s) $(wrk_line "$WRK_OUT") db_rows_added=$((after - before))"
     m_line="$(metrics_delta "$m_before" "$m_after" "$(lua_field "$WRK_OUT" duration_s)")"
     [[ -n "$m_line" ]] && echo "    $m_line"
     if [[ "$TXN_ROWS" == auto ]]; then

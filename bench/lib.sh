@@ -221,14 +221,19 @@ metrics_delta() {
 
 # wait_indexed: waits (up to 30 s) until unisono has indexed every acknowledged event
 # (/healthz unindexed_events and queued_events at 0), so row counts are complete;
-# prints how long that took after the load stopped.
+# prints how long that took after the load stopped and leaves it in INDEXED_AFTER_MS.
 wait_indexed() {
+  INDEXED_AFTER_MS=0
   command -v curl >/dev/null 2>&1 || { sleep 1; return 0; }
-  local start=$SECONDS health="" i
+  local start_ns health="" i
+  start_ns="$(date +%s%N)"
   for ((i = 0; i < 300; i++)); do
     health="$(curl -s --max-time 2 "http://127.0.0.1:$UNISONO_PORT/healthz" 2>/dev/null || true)"
     if [[ $health == *'"queued_events":0,'* && $health == *'"unindexed_events":0'* ]]; then
-      ((i > 0)) && echo "    indexing caught up $((i * 100)) ms after the load stopped"
+      if ((i > 0)); then
+        INDEXED_AFTER_MS=$((($(date +%s%N) - start_ns) / 1000000))
+        echo "    indexing caught up $INDEXED_AFTER_MS ms after the load stopped"
+      fi
       return 0
     fi
     sleep 0.1

@@ -36,7 +36,10 @@ DB="$BENCH_TMP/unisono-data/unisono.db"
 
 if ((WARMUP > 0)); then
   run_wrk warm-nginx "$LUA" "$NGINX_URL" "$CONNECTIONS" "$WARMUP"
-  ((WITH_UNISONO)) && run_wrk warm-unisono "$LUA" "$UNISONO_URL" "$CONNECTIONS" "$WARMUP"
+  if ((WITH_UNISONO)); then
+    run_wrk warm-unisono "$LUA" "$UNISONO_URL" "$CONNECTIONS" "$WARMUP"
+    wait_indexed  # the first run's row count starts after the warm-up is indexed
+  fi
 fi
 
 nginx_rps=(); unisono_rps=()
