@@ -42,7 +42,7 @@ struct ProfileServiceOptions {
   // Logged events wait up to this long after the previous commit to share the next
   // one: fewer, larger transactions, each index page written once for more events. A
   // reader waiting for them (WaitVisible) ends the wait at once.
-  std::chrono::milliseconds index_gather{200};
+  std::chrono::milliseconds index_gather{100};
   // Hears what indexing found for Append's events (stored, duplicates), on the store's sync
   // thread.
   std::function<void(size_t accepted, size_t duplicates)> on_indexed;
