@@ -145,6 +145,14 @@ class ProfileService::Impl {
     cv_.notify_one();
   }
 
+  // Whether the commit thread should stop gathering: someone waits on a submission
+  // (not logged) or a task, the group is full, or a reader waits for a logged record.
+  // Needs mu_.
+  bool GroupReady() const {
+    return queued_direct_ > 0 || queued_events_ >= options_.max_group_events ||
+           read_wants_seq_ > taken_seq_;
+  }
+
   void RunTask(Task task) {
     std::promise<void> finished;
     {
@@ -376,11 +384,7 @@ void ProfileService::Impl::Run() {
     lock.lock();
     // Logged submissions are acknowledged already: let them gather for a few
     // milliseconds, since SQLite's cost per commit dwarfs its cost per event.
-    // A reader waiting for a record ends the gather.
-    auto gathered = [&] {
-      return stopping_ || queued_direct_ > 0 || queued_events_ >= options_.max_group_events ||
-             read_wants_seq_ > taken_seq_;
-    };
+    auto gathered = [&] { return stopping_ || GroupReady(); };
     if (!gathered()) cv_.wait_until(lock, last_commit_ + options_.index_gather, gathered);
     last_commit_ = std::chrono::steady_clock::now();
     std::vector<Submission> group;
@@ -549,13 +553,8 @@ void ProfileService::Impl::RunLog() {
       }
       std::vector<const std::vector<Event>*> records;
       for (const auto& sub : done) records.push_back(&sub.events);
-      first = log_->Write(records);
-      if (first.ok()) {
-        if (Status synced = log_->Sync(); !synced.ok()) {
-          LogFailed("the ingest log failed to sync: " + synced.message());
-          first = synced;
-        }
-      }
+      first = log_->Append(records);
+      if (!log_->broken().empty()) LogFailed("the ingest log failed to sync: " + log_->broken());
     }
     if (!first.ok()) {
       for (auto& sub : done) sub.done(first.status());
@@ -595,10 +594,9 @@ void ProfileService::Impl::RunLog() {
       std::lock_guard<std::mutex> queue_lock(mu_);
       queued_events_ += events;
       for (auto& sub : done) queue_.emplace_back(std::move(sub));
-      // While the commit thread gathers, more logged events only matter at the cap or
-      // to a reader waiting for them.
-      wake = commit_idle_ || queued_events_ >= options_.max_group_events ||
-             read_wants_seq_ > taken_seq_;
+      // While the commit thread gathers, more logged events only matter when they
+      // make the group ready.
+      wake = commit_idle_ || GroupReady();
     }
     if (wake) cv_.notify_one();
     lock.lock();

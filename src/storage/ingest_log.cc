@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "storage/internal/event_codec.h"
 #include "storage/storage.h"
@@ -99,37 +98,24 @@ Result<std::string> ReadWhole(const std::string& path) {
   return out;
 }
 
-// An open file; closed when the last user (the writer, a sync in progress) lets go.
-struct File {
-  explicit File(int fd) : fd(fd) {}
-  ~File() { close(fd); }
-  int fd;
-};
-
 class FileIngestLog final : public IngestLog {
  public:
+  ~FileIngestLog() override {
+    if (fd_ >= 0) close(fd_);
+  }
+
   Status OpenAndReplay(const std::string& dir, int64_t after_seq,
                        const std::function<Status(Record)>& replay,
                        const std::function<Status()>& replayed);
 
   Result<int64_t> Append(const std::vector<const std::vector<Event>*>& submissions) override {
-    auto first = Write(submissions);
-    if (!first.ok()) return first;
-    if (Status s = Sync(); !s.ok()) return s;
-    return first;
-  }
-
-  Result<int64_t> Write(const std::vector<const std::vector<Event>*>& submissions) override {
-    {
-      std::lock_guard<std::mutex> lock(file_mu_);
-      if (!broken_.empty()) {
-        return Status::Unavailable("the ingest log failed to sync (" + broken_ +
-                                   "); restart the server");
-      }
+    if (!broken_.empty()) {
+      return Status::Unavailable("the ingest log failed to sync (" + broken_ +
+                                 "); restart the server");
     }
-    if (!file_ || size_ >= kRotateBytes) {
+    if (fd_ < 0 || size_ >= kRotateBytes) {
       // A sync covers one file: the old one is made durable before the switch.
-      if (file_ && fdatasync(file_->fd) != 0) return Broken(Errno("cannot sync", path_));
+      if (fd_ >= 0 && fdatasync(fd_) != 0) return Broken(Errno("cannot sync", path_));
       if (Status s = StartFile(last_seq_ + 1); !s.ok()) return s;
     }
     buffer_.clear();
@@ -145,34 +131,22 @@ class FileIngestLog final : public IngestLog {
       PutI64(&buffer_[at + 8], seq++);
       PutU32(&buffer_[at + 4], Crc(&buffer_[at + 8], payload + 8));
     }
-    if (Status s = WriteAll(file_->fd, buffer_.data(), buffer_.size(), size_, path_); !s.ok()) {
+    if (Status s = WriteAll(fd_, buffer_.data(), buffer_.size(), size_, path_); !s.ok()) {
       // Whatever of a failed write reached the file is not followed by anything:
       // the next write overwrites it, and replay stops before it.
       return s;
+    }
+    if (fdatasync(fd_) != 0) {
+      // After a failed fdatasync the kernel may have dropped the dirty pages: nothing
+      // written since can be trusted (PostgreSQL's fsync lesson), so stop.
+      return Broken(Errno("cannot sync", path_));
     }
     size_ += buffer_.size();
     last_seq_ = seq - 1;
     return first;
   }
 
-  Status Sync() override {
-    std::shared_ptr<File> file;
-    {
-      std::lock_guard<std::mutex> lock(file_mu_);
-      if (!broken_.empty()) return Status::Internal(broken_);
-      file = file_;
-    }
-    if (!file) return Status::Ok();
-    if (fdatasync(file->fd) != 0) {
-      // After a failed fdatasync the kernel may have dropped the dirty pages: nothing
-      // written since can be trusted (PostgreSQL's fsync lesson), so stop.
-      std::string why = Errno("cannot sync", path_);
-      std::lock_guard<std::mutex> lock(file_mu_);
-      if (broken_.empty()) broken_ = why;
-      return Status::Internal(why);
-    }
-    return Status::Ok();
-  }
+  const std::string& broken() const override { return broken_; }
 
   Status Release(int64_t indexed_seq) override {
     // A file may go when the next file starts at or below indexed_seq + 1. It is kept
@@ -204,8 +178,7 @@ class FileIngestLog final : public IngestLog {
   static constexpr size_t kSpares = 2;
 
   Status Broken(const std::string& why) {
-    std::lock_guard<std::mutex> lock(file_mu_);
-    if (broken_.empty()) broken_ = why;
+    broken_ = why;
     return Status::Internal(why);
   }
 
@@ -225,10 +198,8 @@ class FileIngestLog final : public IngestLog {
       close(fd);
       return s;
     }
-    {
-      std::lock_guard<std::mutex> lock(file_mu_);
-      file_ = std::make_shared<File>(fd);
-    }
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
     path_ = path;
     size_ = 0;
     files_[first_seq] = path;
@@ -238,8 +209,7 @@ class FileIngestLog final : public IngestLog {
   std::string dir_;
   std::map<int64_t, std::string> files_;  // first seq -> path
   std::vector<std::string> spares_;       // released files to overwrite
-  mutable std::mutex file_mu_;            // file_ and broken_, for Sync from other threads
-  std::shared_ptr<File> file_;            // the newest file, written at size_
+  int fd_ = -1;                           // the newest file, written at size_
   std::string broken_;                    // why a sync failed
   std::string path_;
   uint64_t size_ = 0;

@@ -361,15 +361,12 @@ class IngestLog {
                                                  const std::function<Status()>& replayed);
   virtual ~IngestLog() = default;
 
-  // Appends one record per submission, in order, and makes them durable; returns the
-  // seq of the first. On failure none of them stays in the log. Write + Sync.
+  // Appends one record per submission, in order, with one write and one fdatasync;
+  // returns the seq of the first. On failure none of them stays in the log. A failed
+  // sync breaks the log: later appends fail until a restart replays it.
   virtual Result<int64_t> Append(const std::vector<const std::vector<Event>*>& submissions) = 0;
-  // Appends without waiting for the disk; a later Sync makes it durable.
-  virtual Result<int64_t> Write(const std::vector<const std::vector<Event>*>& submissions) = 0;
-  // Makes everything written before the call durable. The one call that may run on
-  // other threads, beside Write and beside another Sync. A failed sync breaks the log:
-  // later writes fail until a restart replays it.
-  virtual Status Sync() = 0;
+  // Why the log broke (a failed fdatasync), or "" while it accepts appends.
+  virtual const std::string& broken() const = 0;
   // Removes the files whose records all have seq <= `indexed_seq` (durable elsewhere).
   virtual Status Release(int64_t indexed_seq) = 0;
   virtual int64_t last_seq() const = 0;
