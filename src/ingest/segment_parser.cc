@@ -1,6 +1,8 @@
 // Segment tracking API messages -> Events. Uses simdjson's DOM parser: it validates
 // the whole document (ondemand would skip over malformed nested values) and is still
-// several times faster than a general-purpose JSON library.
+// several times faster than a general-purpose JSON library. The properties, traits and
+// context objects are then stored as sent, minified: an ondemand pass over the validated
+// body finds their text, which costs far less than serialising them again from the DOM.
 #include <simdjson.h>
 
 #include <cmath>
@@ -166,9 +168,80 @@ Status ReadConsents(const object& consents, const std::string& field, const Chan
   return Status::Ok();
 }
 
+// Where a message's object-valued fields sit in the request body (empty: not found).
+struct RawObjects {
+  std::string_view properties, traits, context;
+};
+
+// The text of each message's properties, traits and context objects, in message order:
+// the body itself for a single call, each item of "batch" for a batch. The body was
+// validated by the DOM parse already; false if the two passes disagree anyway.
+bool FindRawObjects(simdjson::ondemand::parser& parser, simdjson::padded_string_view body,
+                    bool batch, std::vector<RawObjects>& out) {
+  namespace od = simdjson::ondemand;
+  auto read_message = [&](od::object message, RawObjects& raw) -> bool {
+    for (auto field : message) {
+      std::string_view key;
+      od::value value;
+      if (field.unescaped_key().get(key) || field.value().get(value)) return false;
+      std::string_view* slot = key == "properties" ? &raw.properties
+                               : key == "traits"   ? &raw.traits
+                               : key == "context"  ? &raw.context
+                                                   : nullptr;
+      if (!slot) continue;
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      od::object o;
+      // The last occurrence wins, as in the DOM's field loop.
+      if (type != od::json_type::object) {
+        *slot = {};
+      } else if (value.get_object().get(o) || o.raw_json().get(*slot)) {
+        return false;
+      }
+    }
+    return true;
+  };
+  od::document doc;
+  od::object root;
+  if (parser.iterate(body).get(doc) || doc.get_object().get(root)) return false;
+  if (!batch) return read_message(root, out.emplace_back());
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    if (key != "batch") continue;
+    od::array items;
+    if (field.value().get_array().get(items)) return false;
+    for (auto item : items) {
+      od::object message;
+      RawObjects& raw = out.emplace_back();
+      od::json_type type;
+      if (item.type().get(type)) return false;
+      if (type == od::json_type::object &&
+          (item.get_object().get(message) || !read_message(message, raw))) {
+        return false;
+      }
+    }
+    return true;  // the first "batch" is the one the DOM's at_key finds
+  }
+  return false;
+}
+
+// An object as stored: its text minified when known, else serialised from the DOM.
+std::string ObjectJson(const object& o, std::string_view raw) {
+  if (raw.empty()) return simdjson::minify(o);
+  std::string out(raw.size(), '\0');
+  size_t n = 0;
+  if (simdjson::minify(raw.data(), raw.size(), out.data(), n) != simdjson::SUCCESS) {
+    return simdjson::minify(o);
+  }
+  out.resize(n);
+  return out;
+}
+
 // `message` context plus the batch's context keys it does not set itself.
-std::string MergedContext(const std::optional<object>& own, const BatchDefaults& batch) {
-  if (!batch.has_context) return own ? simdjson::minify(*own) : "{}";
+std::string MergedContext(const std::optional<object>& own, std::string_view own_raw,
+                          const BatchDefaults& batch) {
+  if (!batch.has_context) return own ? ObjectJson(*own, own_raw) : "{}";
   if (!own) return simdjson::minify(batch.context);
   std::string out = "{";
   std::vector<std::string_view> keys;
@@ -201,8 +274,9 @@ Timestamp CorrectSkew(Timestamp client_timestamp, std::optional<Timestamp> sent_
 struct SegmentParser::Impl {
   explicit Impl(IngestOptions o) : options(std::move(o)) {}
 
-  Status ParseMessage(const element& message, std::optional<EventType> implied,
-                      const BatchDefaults& batch, Timestamp received_at, Event& e);
+  Status ParseMessage(const element& message, const RawObjects& raw,
+                      std::optional<EventType> implied, const BatchDefaults& batch,
+                      Timestamp received_at, Event& e);
   Status ReadIdentifiers(const std::optional<object>& traits, const std::optional<object>& context,
                          Event& e);
   Status ReadOmnichannel(const std::optional<object>& properties,
@@ -210,9 +284,12 @@ struct SegmentParser::Impl {
 
   IngestOptions options;
   simdjson::dom::parser parser;
+  simdjson::ondemand::parser raw_parser;
+  std::vector<RawObjects> raw;
 };
 
-Status SegmentParser::Impl::ParseMessage(const element& message, std::optional<EventType> implied,
+Status SegmentParser::Impl::ParseMessage(const element& message, const RawObjects& raw,
+                                         std::optional<EventType> implied,
                                          const BatchDefaults& batch, Timestamp received_at,
                                          Event& e) {
   if (!message.is_object()) {
@@ -301,9 +378,9 @@ Status SegmentParser::Impl::ParseMessage(const element& message, std::optional<E
   e.original_timestamp = timestamp.value_or(received_at);
   e.timestamp = timestamp ? CorrectSkew(*timestamp, sent_at, received_at) : received_at;
 
-  e.properties_json = properties ? simdjson::minify(*properties) : "{}";
-  e.traits_json = traits ? simdjson::minify(*traits) : "{}";
-  e.context_json = MergedContext(context, batch);
+  e.properties_json = properties ? ObjectJson(*properties, raw.properties) : "{}";
+  e.traits_json = traits ? ObjectJson(*traits, raw.traits) : "{}";
+  e.context_json = MergedContext(context, raw.context, batch);
   std::optional<object> merged_context = context;
   if (!merged_context && batch.has_context) merged_context = batch.context;
 
@@ -464,6 +541,12 @@ Result<ParsedRequest> SegmentParser::Parse(Endpoint endpoint, std::string& body,
     return Status::InvalidArgument(std::string("the body must be a JSON object, not ") +
                                    TypeName(root.type()));
   }
+  // Without the objects' text (never expected) they are serialised from the DOM.
+  std::vector<RawObjects>& raw = impl_->raw;
+  raw.clear();
+  simdjson::padded_string_view padded(body.data(), len, body.capacity());
+  if (!FindRawObjects(impl_->raw_parser, padded, endpoint == Endpoint::kBatch, raw)) raw.clear();
+  auto raw_of = [&](size_t i) { return i < raw.size() ? raw[i] : RawObjects{}; };
   ParsedRequest request;
   element v;
   if (root.at_key("writeKey").get(v) == simdjson::SUCCESS && v.is_string()) {
@@ -475,7 +558,8 @@ Result<ParsedRequest> SegmentParser::Parse(Endpoint endpoint, std::string& body,
                                            EventType::kPage,     EventType::kScreen,
                                            EventType::kGroup,    EventType::kAlias};
     Event e;
-    Status s = impl_->ParseMessage(root, kTypes[static_cast<int>(endpoint)], batch, received_at, e);
+    Status s = impl_->ParseMessage(root, raw_of(0), kTypes[static_cast<int>(endpoint)], batch,
+                                   received_at, e);
     if (!s.ok()) return s;
     request.events.push_back(std::move(e));
     return request;
@@ -493,9 +577,10 @@ Result<ParsedRequest> SegmentParser::Parse(Endpoint endpoint, std::string& body,
   }
   int index = 0;
   simdjson::dom::array messages = items.get_array().value();
+  if (raw.size() != messages.size()) raw.clear();
   for (element message : messages) {
     Event e;
-    Status s = impl_->ParseMessage(message, std::nullopt, batch, received_at, e);
+    Status s = impl_->ParseMessage(message, raw_of(index), std::nullopt, batch, received_at, e);
     if (!s.ok()) {
       return Status(s.code(), "batch[" + std::to_string(index) + "]: " + s.message())
           .WithField(s.field())

@@ -112,6 +112,40 @@ TEST_F(SegmentParserTest, BatchAppliesEnvelopeContextAndSentAt) {
   EXPECT_NE(r->events[1].context_json.find("library"), std::string::npos);
 }
 
+// The objects are stored as the client sent them, minus whitespace: numbers keep their
+// spelling (10.50 stays 10.50, where re-serialising would print 10.5), strings their bytes.
+TEST_F(SegmentParserTest, StoresObjectsAsSentWithoutWhitespace) {
+  auto r = Parse(Endpoint::kTrack, R"({"userId":"u","event":"x",
+    "properties": {
+      "note": "a { b } \"c\"  d",
+      "total": 10.50,
+      "nested": { "a": [ 1, 2 ] }
+    },
+    "context": { "ip" : "203.0.113.9" } })");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Event& e = r->events[0];
+  EXPECT_EQ(e.properties_json, R"({"note":"a { b } \"c\"  d","total":10.50,"nested":{"a":[1,2]}})");
+  EXPECT_EQ(e.context_json, R"({"ip":"203.0.113.9"})");
+  EXPECT_EQ(e.traits_json, "{}");
+}
+
+// Each batch item gets its own objects, whatever its neighbours carry; a repeated key
+// counts once, the last one, as for every other field.
+TEST_F(SegmentParserTest, BatchItemsKeepTheirOwnObjects) {
+  auto r = Parse(Endpoint::kBatch, R"({"batch":[
+    {"type":"track","userId":"u","event":"a","properties":{ "i" : 1 }},
+    {"type":"track","userId":"u","event":"b","properties":null},
+    {"type":"identify","userId":"u","traits":{ "email" : "A@B.com" }},
+    {"type":"track","userId":"u","event":"c","properties":{"i":"old"},"properties":{"i":3}}]})");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->events.size(), 4u);
+  EXPECT_EQ(r->events[0].properties_json, R"({"i":1})");
+  EXPECT_EQ(r->events[1].properties_json, "{}");
+  EXPECT_EQ(r->events[2].properties_json, "{}");
+  EXPECT_EQ(r->events[2].traits_json, R"({"email":"A@B.com"})");
+  EXPECT_EQ(r->events[3].properties_json, R"({"i":3})");
+}
+
 struct BadInput {
   Endpoint endpoint;
   const char* body;
