@@ -6,10 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/core.h"
@@ -47,6 +47,7 @@ struct Resolution {
 class IdentityGraph {
  public:
   explicit IdentityGraph(IdentityConfig config);
+  ~IdentityGraph();
 
   // Rebuilds the graph from the store (identifiers, next profile id).
   Status Load(Store& store);
@@ -59,14 +60,15 @@ class IdentityGraph {
   Resolution Alias(const std::string& previous_id, const std::string& user_id, Timestamp at);
 
   std::optional<int64_t> Find(std::string_view type, std::string_view value) const;
-  size_t identifier_count() const { return owner_.size(); }
-  size_t profile_count() const { return members_.size(); }
+  size_t identifier_count() const;
+  size_t profile_count() const;
 
  private:
   struct Rule {
     int priority;
     int limit;
   };
+  struct Index;  // the maps, kept out of this widely included header
   Rule RuleFor(std::string_view type) const;
   // Whether profiles a and b (0 = none) plus `pending` identifiers stay within limits.
   bool Fits(int64_t a, int64_t b, const std::vector<std::string>& pending) const;
@@ -75,11 +77,8 @@ class IdentityGraph {
   int64_t Merge(int64_t a, int64_t b, Timestamp at, const std::string& reason, Resolution& out);
 
   IdentityConfig config_;
-  std::unordered_map<std::string, Rule> rules_;
   int64_t next_id_ = 1;
-  // "type\x1fvalue" -> profile; per profile the keys it holds (pointers into owner_).
-  std::unordered_map<std::string, int64_t> owner_;
-  std::unordered_map<int64_t, std::vector<const std::string*>> members_;
+  std::unique_ptr<Index> index_;
 };
 
 }  // namespace unisono

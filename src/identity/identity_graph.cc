@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <deque>
+#include <unordered_map>
 
 #include "identity/identity.h"
 
@@ -6,6 +9,11 @@ namespace unisono {
 namespace {
 
 constexpr char kSep = '\x1f';
+
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 std::string Key(std::string_view type, std::string_view value) {
   std::string key;
@@ -15,44 +23,66 @@ std::string Key(std::string_view type, std::string_view value) {
   return key;
 }
 
-std::string_view TypeOf(const std::string& key) {
-  return std::string_view(key).substr(0, key.find(kSep));
-}
+std::string_view TypeOf(std::string_view key) { return key.substr(0, key.find(kSep)); }
 
 }  // namespace
 
-IdentityGraph::IdentityGraph(IdentityConfig config) : config_(std::move(config)) {
-  for (const auto& r : config_.rules) rules_[r.type] = Rule{r.priority, r.limit};
+// Open addressing (one probe into a flat array, not a chain of nodes): the commit
+// thread looks up every identifier of every event here. Keys live in `keys`, whose
+// addresses never move, so both maps hold views of them.
+struct IdentityGraph::Index {
+  boost::unordered_flat_map<std::string, Rule, TextHash, std::equal_to<>> rules;
+  std::deque<std::string> keys;  // "type\x1fvalue", never removed until Load
+  boost::unordered_flat_map<std::string_view, int64_t, TextHash> owner;
+  // Per profile the keys it holds.
+  boost::unordered_flat_map<int64_t, std::vector<std::string_view>> members;
+
+  void Add(std::string key, int64_t profile) {
+    std::string_view k = keys.emplace_back(std::move(key));
+    owner.emplace(k, profile);
+    members[profile].push_back(k);
+  }
+};
+
+IdentityGraph::IdentityGraph(IdentityConfig config)
+    : config_(std::move(config)), index_(std::make_unique<Index>()) {
+  for (const auto& r : config_.rules) index_->rules[r.type] = Rule{r.priority, r.limit};
 }
 
+IdentityGraph::~IdentityGraph() = default;
+
+size_t IdentityGraph::identifier_count() const { return index_->owner.size(); }
+size_t IdentityGraph::profile_count() const { return index_->members.size(); }
+
 IdentityGraph::Rule IdentityGraph::RuleFor(std::string_view type) const {
-  auto it = rules_.find(std::string(type));
-  return it == rules_.end() ? Rule{100, 5} : it->second;
+  auto it = index_->rules.find(type);
+  return it == index_->rules.end() ? Rule{100, 5} : it->second;
 }
 
 Status IdentityGraph::Load(Store& store) {
-  owner_.clear();
-  members_.clear();
+  index_->owner.clear();
+  index_->members.clear();
+  index_->keys.clear();
   auto max_id = store.MaxProfileId();
   if (!max_id.ok()) return max_id.status();
   next_id_ = *max_id + 1;
   return store.ScanIdentifiers([this](const IdentifierRecord& r) {
-    auto [it, inserted] = owner_.emplace(Key(r.type, r.value), r.profile_id);
-    members_[r.profile_id].push_back(&it->first);
+    std::string key = Key(r.type, r.value);
+    if (!index_->owner.contains(key)) index_->Add(std::move(key), r.profile_id);
   });
 }
 
 std::optional<int64_t> IdentityGraph::Find(std::string_view type, std::string_view value) const {
-  auto it = owner_.find(Key(type, value));
-  if (it == owner_.end()) return std::nullopt;
+  auto it = index_->owner.find(Key(type, value));
+  if (it == index_->owner.end()) return std::nullopt;
   return it->second;
 }
 
 int IdentityGraph::CountOfType(int64_t profile, std::string_view type) const {
-  auto it = members_.find(profile);
-  if (it == members_.end()) return 0;
+  auto it = index_->members.find(profile);
+  if (it == index_->members.end()) return 0;
   int n = 0;
-  for (const std::string* key : it->second) n += TypeOf(*key) == type;
+  for (std::string_view key : it->second) n += TypeOf(key) == type;
   return n;
 }
 
@@ -60,9 +90,9 @@ bool IdentityGraph::Fits(int64_t a, int64_t b, const std::vector<std::string>& p
   std::unordered_map<std::string_view, int> counts;
   for (int64_t p : {a, b}) {
     if (p == 0) continue;
-    auto it = members_.find(p);
-    if (it == members_.end()) continue;
-    for (const std::string* key : it->second) counts[TypeOf(*key)]++;
+    auto it = index_->members.find(p);
+    if (it == index_->members.end()) continue;
+    for (std::string_view key : it->second) counts[TypeOf(key)]++;
   }
   for (const auto& key : pending) counts[TypeOf(key)]++;
   for (const auto& [type, n] : counts) {
@@ -72,8 +102,7 @@ bool IdentityGraph::Fits(int64_t a, int64_t b, const std::vector<std::string>& p
 }
 
 void IdentityGraph::Attach(const std::string& key, int64_t profile, Timestamp at, Resolution& out) {
-  auto [it, inserted] = owner_.emplace(key, profile);
-  members_[profile].push_back(&it->first);
+  if (!index_->owner.contains(key)) index_->Add(key, profile);
   auto sep = key.find(kSep);
   out.attached.push_back({key.substr(0, sep), key.substr(sep + 1), profile, at});
 }
@@ -81,12 +110,13 @@ void IdentityGraph::Attach(const std::string& key, int64_t profile, Timestamp at
 int64_t IdentityGraph::Merge(int64_t a, int64_t b, Timestamp at, const std::string& reason,
                              Resolution& out) {
   int64_t into = std::min(a, b), from = std::max(a, b);  // the older profile survives
-  auto& dest = members_[into];
-  for (const std::string* key : members_[from]) {
-    owner_[*key] = into;
+  std::vector<std::string_view> moved = std::move(index_->members[from]);
+  index_->members.erase(from);
+  auto& dest = index_->members[into];  // after the erase: a flat map moves its values
+  for (std::string_view key : moved) {
+    index_->owner[key] = into;
     dest.push_back(key);
   }
-  members_.erase(from);
   out.merges.push_back({from, into, at, reason});
   for (auto& r : out.attached) {
     if (r.profile_id == from) r.profile_id = into;
@@ -95,6 +125,26 @@ int64_t IdentityGraph::Merge(int64_t a, int64_t b, Timestamp at, const std::stri
 }
 
 Resolution IdentityGraph::Resolve(const std::vector<Identifier>& identifiers, Timestamp at) {
+  // Most events come from a known customer: every identifier is held already, all by
+  // one profile, and nothing changes.
+  int64_t holder = 0;
+  std::string key;
+  for (const auto& id : identifiers) {
+    key.assign(id.type).push_back(kSep);
+    key.append(id.value);
+    auto it = index_->owner.find(std::string_view(key));
+    if (it == index_->owner.end() || (holder != 0 && it->second != holder)) {
+      holder = 0;
+      break;
+    }
+    holder = it->second;
+  }
+  if (holder != 0) {
+    Resolution known;
+    known.profile_id = holder;
+    return known;
+  }
+
   std::vector<const Identifier*> order;
   for (const auto& id : identifiers) order.push_back(&id);
   std::stable_sort(order.begin(), order.end(), [&](const Identifier* x, const Identifier* y) {
@@ -108,8 +158,8 @@ Resolution IdentityGraph::Resolve(const std::vector<Identifier>& identifiers, Ti
   for (const Identifier* id : order) {
     std::string key = Key(id->type, id->value);
     if (std::find(pending.begin(), pending.end(), key) != pending.end()) continue;
-    auto it = owner_.find(key);
-    if (it == owner_.end()) {
+    auto it = index_->owner.find(std::string_view(key));
+    if (it == index_->owner.end()) {
       pending.push_back(std::move(key));
       if (!Fits(current, 0, pending)) {
         pending.pop_back();
@@ -130,7 +180,7 @@ Resolution IdentityGraph::Resolve(const std::vector<Identifier>& identifiers, Ti
   if (current == 0) {
     current = next_id_++;
     out.created.push_back({current, at});
-    members_[current];
+    index_->members[current];
   }
   for (const auto& key : pending) Attach(key, current, at, out);
   out.profile_id = current;

@@ -410,6 +410,9 @@ void ProfileService::Impl::CommitGroup(std::vector<Submission>& group) {
   WriteBatch batch;
   std::vector<size_t> sizes;
   int64_t log_seq = 0;
+  size_t count = 0;
+  for (const auto& s : group) count += s.events.size();
+  batch.events.reserve(count);  // an Event is large: moving it twice costs
   for (auto& s : group) {
     sizes.push_back(s.events.size());
     log_seq = std::max(log_seq, s.log_seq);
