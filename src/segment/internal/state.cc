@@ -22,8 +22,8 @@ uint32_t Dictionary::Find(std::string_view s) const {
 
 uint32_t PropSetPool::Intern(std::vector<Prop> props) {
   std::sort(props.begin(), props.end(), [](const Prop& a, const Prop& b) { return a.key < b.key; });
-  std::string packed;
-  packed.reserve(props.size() * 20);
+  std::string& packed = packed_;
+  packed.clear();
   for (const auto& p : props) {
     packed.append(reinterpret_cast<const char*>(&p.key), 4);
     packed.push_back(static_cast<char>(p.value.kind));
@@ -35,7 +35,7 @@ uint32_t PropSetPool::Intern(std::vector<Prop> props) {
   props_.insert(props_.end(), props.begin(), props.end());
   offsets_.push_back(static_cast<uint32_t>(props_.size()));
   auto id = static_cast<uint32_t>(offsets_.size() - 2);
-  ids_.emplace(std::move(packed), id);
+  ids_.emplace(packed, id);
   return id;
 }
 
@@ -61,8 +61,7 @@ bool ProfileState::Consent(uint16_t channel) const {
 }
 
 uint16_t State::ChannelIndex(std::string_view channel) {
-  if (auto it = channel_ids_.find(std::string(channel)); it != channel_ids_.end())
-    return it->second;
+  if (auto it = channel_ids_.find(channel); it != channel_ids_.end()) return it->second;
   dict.Intern(channel);  // so a channel also compares as a string value
   channels_.emplace_back(channel);
   auto id = static_cast<uint16_t>(channels_.size() - 1);
@@ -71,7 +70,7 @@ uint16_t State::ChannelIndex(std::string_view channel) {
 }
 
 uint16_t State::FindChannel(std::string_view channel) const {
-  auto it = channel_ids_.find(std::string(channel));
+  auto it = channel_ids_.find(channel);
   return it == channel_ids_.end() ? 0 : it->second;
 }
 

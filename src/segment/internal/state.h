@@ -4,12 +4,12 @@
 // Not thread-safe: the engine guards it (one writer, or many readers).
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/core.h"
@@ -19,6 +19,16 @@ class parser;
 }
 
 namespace unisono::segment {
+
+// Hashes std::string and std::string_view alike, so a lookup needs no std::string.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+// Open addressing: one probe into a flat array instead of a chain of nodes, which
+// matters on the commit thread, where every event interns its names and values.
+template <typename Key, typename Value>
+using TextMap = boost::unordered_flat_map<Key, Value, TextHash, std::equal_to<>>;
 
 // Strings to small ids; id 0 is the empty string ("none").
 class Dictionary {
@@ -32,7 +42,7 @@ class Dictionary {
 
  private:
   std::deque<std::string> texts_;  // stable addresses for the views below
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  TextMap<std::string_view, uint32_t> ids_;
 };
 
 struct Value {
@@ -67,8 +77,9 @@ class PropSetPool {
 
  private:
   std::vector<Prop> props_;
-  std::vector<uint32_t> offsets_{0};               // set i is props_[offsets_[i], offsets_[i+1])
-  std::unordered_map<std::string, uint32_t> ids_;  // packed bytes of a set -> id
+  std::vector<uint32_t> offsets_{0};    // set i is props_[offsets_[i], offsets_[i+1])
+  TextMap<std::string, uint32_t> ids_;  // packed bytes of a set -> id
+  std::string packed_;                  // the set being looked up, reused
 };
 
 struct EventRow {
@@ -135,7 +146,7 @@ class State {
 
   std::shared_ptr<simdjson::dom::parser> parser_;  // reused: parsing allocates otherwise
   std::vector<std::string> channels_{""};
-  std::unordered_map<std::string, uint16_t> channel_ids_;
+  TextMap<std::string, uint16_t> channel_ids_;
 };
 
 // Property names an event answers to besides its own properties.
