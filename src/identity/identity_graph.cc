@@ -169,7 +169,11 @@ Resolution IdentityGraph::Resolve(const std::vector<Identifier>& identifiers, Ti
     }
     int64_t holder = it->second;
     if (holder == current) continue;
-    if (!Fits(current, holder, pending)) {
+    if (current == 0 && pending.empty()) {
+      // The first known profile: what it holds already never counts against a limit
+      // (limits may have been lowered since), only what would join it.
+      current = holder;
+    } else if (!Fits(current, holder, pending)) {
       out.dropped.push_back(*id);  // e.g. a shared device seen with another user's id
     } else if (current == 0) {
       current = holder;

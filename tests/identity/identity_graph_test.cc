@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "identity/identity.h"
+#include "support/test_support.h"
 
 namespace unisono {
 namespace {
@@ -115,6 +116,38 @@ TEST_F(IdentityGraphTest, ChainsOfMergesKeepEveryIdentifierOnTheSurvivor) {
   EXPECT_EQ(r.profile_id, a);
   for (const char* id : {"a", "b", "c"}) EXPECT_EQ(*graph_.Find("anonymous_id", id), a) << id;
   EXPECT_EQ(graph_.profile_count(), 1u);
+}
+
+// Limits lowered after a profile was saved: the identifiers it already holds still
+// find it (they never count against a limit), while a new one over the limit is dropped.
+TEST(IdentityGraphLoad, AProfileOverALoweredLimitKeepsFindingItsOwnIdentifiers) {
+  testing::TempDir dir;
+  auto store = std::move(OpenSqliteStore(dir.path())).value();
+  IdentityGraph loose{DefaultIdentityConfig()};  // up to 5 emails per profile
+  WriteBatch batch;
+  int64_t owner = 0;
+  for (const char* email : {"a@x.com", "b@x.com"}) {
+    Resolution r = loose.Resolve({{"user_id", "u1"}, {"email", email}}, kAt);
+    owner = r.profile_id;
+    for (auto& p : r.created) batch.profiles.push_back(p);
+    for (auto& i : r.attached) batch.identifiers.push_back(i);
+  }
+  ASSERT_TRUE(store->Apply(batch).ok());
+
+  IdentityConfig strict = DefaultIdentityConfig();
+  for (auto& rule : strict.rules) {
+    if (rule.type == "email") rule.limit = 1;
+  }
+  IdentityGraph graph{strict};
+  ASSERT_TRUE(graph.Load(*store).ok());
+  EXPECT_EQ(graph.Resolve({{"email", "b@x.com"}}, kAt).profile_id, owner);
+  Resolution both = graph.Resolve({{"user_id", "u1"}, {"email", "a@x.com"}}, kAt);
+  EXPECT_EQ(both.profile_id, owner);
+  EXPECT_TRUE(both.created.empty());
+  Resolution extra = graph.Resolve({{"user_id", "u1"}, {"email", "c@x.com"}}, kAt);
+  EXPECT_EQ(extra.profile_id, owner);
+  ASSERT_EQ(extra.dropped.size(), 1u);
+  EXPECT_EQ(extra.dropped[0].value, "c@x.com");
 }
 
 }  // namespace
