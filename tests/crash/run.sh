@@ -22,16 +22,9 @@ if [[ ! -x $BIN ]]; then
   echo "FAIL: server binary '$BIN' not found or not executable" >&2
   exit 2
 fi
-if ! command -v sqlite3 >/dev/null 2>&1; then
-  echo "FAIL: the sqlite3 command-line tool is required (e.g. apt-get install sqlite3)" >&2
-  exit 2
-fi
-for tool in node curl timeout; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "FAIL: '$tool' is required but not installed" >&2
-    exit 2
-  fi
-done
+# shellcheck source=tests/crash/lib.sh
+source "$HERE/lib.sh"
+require_tools sqlite3 node curl timeout
 
 WRITE_KEY="crash-test-write-key"
 BATCH_SIZE=100 # must match load.mjs
@@ -51,37 +44,7 @@ URL=""
 FAILS=0
 START=$SECONDS
 
-pass() { echo "PASS: $*"; }
-fail() {
-  echo "FAIL: $*"
-  FAILS=$((FAILS + 1))
-}
-# Fatal failure: report and stop (cleanup runs from the EXIT trap).
-die() {
-  echo "FAIL: $*"
-  exit 1
-}
-
-# Waits up to $2 tenths of a second for process $1 to go away; status 0 if it did.
-wait_gone() {
-  local i
-  for ((i = 0; i < $2; i++)); do
-    kill -0 "$1" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  ! kill -0 "$1" 2>/dev/null
-}
-
-# shellcheck disable=SC2317  # called from the EXIT trap
-stop_pid() {
-  local pid="$1"
-  [[ -n $pid ]] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_gone "$pid" 30 || kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+SERVER_ENV=()
 
 # shellcheck disable=SC2317  # invoked via trap
 cleanup() {
@@ -89,47 +52,12 @@ cleanup() {
   trap - EXIT
   stop_pid "$LOAD_PID"
   stop_pid "$SERVER_PID"
-  if [[ $rc -ne 0 ]]; then
-    for f in "$WORK"/server*.err; do
-      [[ -s $f ]] || continue
-      echo "--- last lines of $(basename "$f") ---"
-      tail -n 20 "$f" || true
-    done
-  fi
+  [[ $rc -ne 0 ]] && show_server_errors
   rm -rf "$WORK"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# start_server NAME: starts the server on an ephemeral port, waits (max 8 s)
-# for its "listening" line and sets SERVER_PID and URL.
-start_server() {
-  local name="$1" i line
-  "$BIN" serve --host 127.0.0.1 --port 0 --data "$DATA" --write-key "$WRITE_KEY" \
-    >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  SERVER_PID=$!
-  for ((i = 0; i < 80; i++)); do
-    line="$(grep -m1 -E '^unisono listening on http://127\.0\.0\.1:[0-9]+$' "$WORK/$name.out" || true)"
-    if [[ -n $line ]]; then
-      URL="${line#unisono listening on }"
-      return 0
-    fi
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      local status=0
-      wait "$SERVER_PID" || status=$?
-      SERVER_PID=""
-      die "$name: server exited (status $status) before printing its listening line"
-    fi
-    sleep 0.1
-  done
-  die "$name: server did not print 'unisono listening on http://127.0.0.1:PORT' within 8 s"
-}
-
-# Runs SQL (stdin) against the store, read-only; prints the result.
-sql() {
-  timeout 10 sqlite3 -batch -bail -readonly -noheader -cmd '.timeout 5000' "$DB"
-}
 
 # ---------------------------------------------------------------------------
 # 1. start, load, kill -9 while batches are in flight
