@@ -449,6 +449,11 @@ int RunDemo(const Config& config, int64_t n, uint64_t seed, bool if_empty,
   if (n < 1) return Fail("demo", Status::InvalidArgument("--profiles must be at least 1"));
   auto store = OpenSqliteStore(config.data);
   if (!store.ok()) return Fail("demo", store.status());
+  SystemClock clock;
+  // Opening the service indexes what a stopped server left in the ingest log, so a
+  // store whose only events are still there does not count as empty.
+  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
+  if (!profiles.ok()) return Fail("demo", profiles.status());
   if (if_empty) {
     auto empty = (*store)->IsEmpty();
     if (!empty.ok()) return Fail("demo", empty.status());
@@ -457,9 +462,6 @@ int RunDemo(const Config& config, int64_t n, uint64_t seed, bool if_empty,
       return 0;
     }
   }
-  SystemClock clock;
-  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
-  if (!profiles.ok()) return Fail("demo", profiles.status());
   DemoOptions options;
   options.profiles = n;
   options.seed = seed;

@@ -199,6 +199,16 @@ sum() { sqlite3 "$1/unisono.db" "select count(*), sum(coalesce(value_minor,0)), 
 check "the same seed gives the same data" test "$(sum "$WORK/demo1")" = "$(sum "$WORK/demo2")"
 out=$("$BIN" demo --profiles 40 --seed 7 --data "$WORK/demo1" --if-empty)
 check "--if-empty leaves a loaded store alone" contains "$out" "already has events"
+# A store whose only events are still in the ingest log (its server stopped before
+# indexing them) is not empty either: --if-empty indexes them and loads nothing.
+start_server "$WORK/logged" --write-key k
+post k /v1/track '{"userId":"u-logged","event":"Signed Up","messageId":"logged-1"}' >/dev/null
+stop_server
+mkdir -p "$WORK/log-only" && cp -r "$WORK/logged/ingest-log" "$WORK/log-only/"
+out=$("$BIN" demo --profiles 40 --seed 7 --data "$WORK/log-only" --if-empty)
+check "--if-empty counts events still in the ingest log" contains "$out" "already has events"
+check "... and indexes them instead of the demo" test \
+  "$(sqlite3 "$WORK/log-only/unisono.db" "select group_concat(message_id) from events")" = logged-1
 
 # --- attribution over a path file
 printf 'path,total_conversions,total_conversion_value,total_null\na > c,1,10,1\nb > c,1,20,0\na,0,0,1\n' >"$WORK/paths.csv"
