@@ -6,7 +6,8 @@
 #   RUNS=3 DURATION=5 bash bench/run.sh     # shorter
 #
 # Env is passed on to bench/track_vs_nginx.sh and bench/batch_vs_sqlite.sh
-# (UNISONO_BIN, RUNS, DURATION, WARMUP, THREADS, ...).  Google Benchmark
+# (UNISONO_BIN, RUNS, DURATION, WARMUP, THREADS, ...); track runs at CONNECTIONS
+# (default 32) and again at 256.  Google Benchmark
 # executables found in build/bench/ (BENCH_BUILD_DIR) are run with
 # --benchmark_repetitions=3 --benchmark_report_aggregates_only=true.
 # Set SKIP_HTTP=1 to run only the Google Benchmark binaries.
@@ -38,14 +39,18 @@ echo
 
 results=()
 if [[ "${SKIP_HTTP:-0}" != 1 ]]; then
-  for script in track_vs_nginx.sh batch_vs_sqlite.sh; do
-    echo "################ $script"
-    bash "$BENCH_DIR/$script" 2>&1 | tee "$WORK/$script.out"
-    line="$(grep '^BENCH_RESULT|' "$WORK/$script.out" | tail -1)"
+  # Track twice: at 32 connections each request waits for its log sync (latency
+  # bound); at 256 the syncs carry more requests and the two cores are the bound.
+  for spec in "track_vs_nginx.sh" "track_vs_nginx.sh CONNECTIONS=256" "batch_vs_sqlite.sh"; do
+    read -r script setting <<<"$spec"
+    out="$WORK/$script${setting:+.${setting#*=}}.out"
+    echo "################ $script${setting:+ ($setting)}"
+    env ${setting:+"$setting"} bash "$BENCH_DIR/$script" 2>&1 | tee "$out"
+    line="$(grep '^BENCH_RESULT|' "$out" | tail -1)"
     if [[ -n "$line" ]]; then
       results+=("$line")
     else
-      results+=("BENCH_RESULT|$script|failed|-|-|-|-|see output")
+      results+=("BENCH_RESULT|$script${setting:+ $setting}|failed|-|-|-|-|see output")
     fi
     echo
   done
