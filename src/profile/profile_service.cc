@@ -577,9 +577,10 @@ void ProfileService::Impl::RunLog() {
       sub.done(IngestResult{sub.events.size(), 0});
       sub.done = [this, seq = sub.log_seq, n = sub.events.size()](const Result<IngestResult>& r) {
         bool room_again = false;  // the log thread may be waiting for the cap
-        {
+        if (r.ok()) {
+          // Refused events stay unindexed (and counted so) until a restart replays them.
           std::lock_guard<std::mutex> indexed_lock(log_mu_);
-          if (r.ok()) indexed_seq_ = std::max(indexed_seq_, seq);
+          indexed_seq_ = std::max(indexed_seq_, seq);
           room_again = unindexed_events_ >= options_.max_unindexed_events &&
                        unindexed_events_ - n < options_.max_unindexed_events;
           unindexed_events_ -= n;

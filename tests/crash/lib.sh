@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Helpers shared by the tests in tests/crash/ that drive the real server binary.
-# The caller sets BIN, DATA, WORK, WRITE_KEY and FAILS=0, and may set SERVER_ENV (an
+# The caller sets BIN and WRITE_KEY, calls init_work, and may set SERVER_ENV (an
 # array of VAR=value the server starts with) before start_server.
 
 # require_tools TOOL...: stops with status 2, naming the first tool not installed.
@@ -12,6 +12,16 @@ require_tools() {
       exit 2
     fi
   done
+}
+
+# server_and_shim "$@": BIN and SHIM from a fault test's two arguments, or the usage.
+server_and_shim() {
+  BIN="${1:-}"
+  SHIM="${2:-}"
+  if [[ ! -x $BIN || ! -f $SHIM ]]; then
+    echo "usage: $0 path/to/unisono path/to/libunisono_disk_faults.so (given: '$BIN' '$SHIM')" >&2
+    exit 2
+  fi
 }
 
 pass() { echo "PASS: $*"; }
@@ -84,4 +94,70 @@ start_server() {
 # Runs SQL (stdin) against the store, read-only; prints the result.
 sql() {
   timeout 10 sqlite3 -batch -bail -readonly -noheader -cmd '.timeout 5000' "$DATA/unisono.db"
+}
+
+# init_work: a scratch directory (WORK, with the data dir DATA) removed at exit, where
+# the server (SERVER_PID) and a load client (LOAD_PID) are stopped too.
+init_work() {
+  WORK="$(mktemp -d)"
+  DATA="$WORK/data"
+  mkdir -p "$DATA"
+  SERVER_ENV=()
+  SERVER_PID=""
+  LOAD_PID=""
+  URL=""
+  FAILS=0
+  trap cleanup_work EXIT
+  trap 'exit 130' INT TERM
+}
+
+# shellcheck disable=SC2317  # invoked via trap
+cleanup_work() {
+  local rc=$?
+  trap - EXIT
+  stop_pid "$LOAD_PID"
+  stop_pid "$SERVER_PID"
+  if [[ $rc -ne 0 || $FAILS -ne 0 ]]; then show_server_errors; fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+
+# track USER MESSAGE_ID: sends one track event; prints the HTTP status (000: no
+# answer), the body lands in $WORK/body.
+track() {
+  curl -s --max-time 10 -o "$WORK/body" -w '%{http_code}' -u "$WRITE_KEY:" \
+    -H 'Content-Type: application/json' \
+    -d "{\"userId\":\"$1\",\"event\":\"Order Completed\",\"messageId\":\"$2\"}" \
+    "$URL/v1/track" || echo "000"
+}
+
+# health: prints /healthz's HTTP status; the body lands in $WORK/health.
+health() {
+  curl -s --max-time 5 -o "$WORK/health" -w '%{http_code}' "$URL/healthz" || echo 000
+}
+
+# Waits (max 10 s) until /healthz shows nothing acknowledged is left to index (reads
+# through the API wait for that themselves; these tests read the file directly).
+wait_indexed() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    health >/dev/null
+    if grep -q '"queued_events":0,' "$WORK/health" && grep -q '"unindexed_events":0' "$WORK/health"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "indexing did not catch up within 10 s: $(cat "$WORK/health")"
+}
+
+# count_ids PREFIX: prints "acknowledged-present rows distinct" for the messageIds in
+# $WORK/acked.txt and the events whose messageId starts with PREFIX.
+count_ids() {
+  sql <<SQL
+CREATE TEMP TABLE acked(id TEXT PRIMARY KEY);
+.import "$WORK/acked.txt" acked
+SELECT (SELECT count(*) FROM acked WHERE id IN (SELECT message_id FROM events)) || ' ' ||
+       (SELECT count(*) FROM events WHERE message_id LIKE '$1%') || ' ' ||
+       (SELECT count(DISTINCT message_id) FROM events WHERE message_id LIKE '$1%');
+SQL
 }

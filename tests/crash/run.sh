@@ -30,34 +30,13 @@ WRITE_KEY="crash-test-write-key"
 BATCH_SIZE=100 # must match load.mjs
 USERS=5        # must match load.mjs
 MIN_ACKED=20   # batches acknowledged before the kill
-WORK="$(mktemp -d)"
-DATA="$WORK/data"
-mkdir -p "$DATA"
+init_work
 DB="$DATA/unisono.db"
 ACKS="$WORK/acked.txt"
 ATTEMPTS="$WORK/attempted.txt"
 : >"$ACKS"
 : >"$ATTEMPTS"
-SERVER_PID=""
-LOAD_PID=""
-URL=""
-FAILS=0
 START=$SECONDS
-
-SERVER_ENV=()
-
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$?
-  trap - EXIT
-  stop_pid "$LOAD_PID"
-  stop_pid "$SERVER_PID"
-  [[ $rc -ne 0 ]] && show_server_errors
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------------------
 # 1. start, load, kill -9 while batches are in flight

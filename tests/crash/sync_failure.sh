@@ -7,10 +7,10 @@
 # and after a restart on a healthy disk every acknowledged event is there, and a
 # client re-sending what failed ends with each messageId stored exactly once.
 #
-# The failure is injected with tests/crash/failsync.cc (LD_PRELOAD): after N good
+# The failure is injected with tests/crash/disk_faults.cc (LD_PRELOAD): after N good
 # syncs of ingest log files, fdatasync and fsync of them fail with EIO.
 #
-# Usage: tests/crash/sync_failure.sh path/to/unisono path/to/libunisono_failsync.so
+# Usage: tests/crash/sync_failure.sh path/to/unisono path/to/libunisono_disk_faults.so
 # Needs: curl, sqlite3 (CLI). Loopback traffic only; every wait is bounded.
 set -euo pipefail
 
@@ -18,42 +18,12 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=tests/crash/lib.sh
 source "$HERE/lib.sh"
 require_tools curl sqlite3 timeout
-BIN="${1:-}"
-SHIM="${2:-}"
-if [[ ! -x $BIN || ! -f $SHIM ]]; then
-  echo "usage: $0 path/to/unisono path/to/libunisono_failsync.so (given: '$BIN' '$SHIM')" >&2
-  exit 2
-fi
+server_and_shim "$@"
 
 WRITE_KEY="sync-failure-write-key"
 GOOD_SYNCS=20 # requests acknowledged before the disk starts refusing
 REQUESTS=30   # sent one after another, so each one is one log sync
-WORK="$(mktemp -d)"
-DATA="$WORK/data"
-mkdir -p "$DATA"
-SERVER_PID=""
-URL=""
-FAILS=0
-
-# shellcheck disable=SC2317  # invoked via trap
-cleanup() {
-  local rc=$?
-  trap - EXIT
-  stop_pid "$SERVER_PID"
-  [[ $rc -ne 0 || $FAILS -ne 0 ]] && show_server_errors
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# track N: sends event N (messageId sync-N); prints the HTTP status, body in $WORK/body.
-track() {
-  curl -s --max-time 10 -o "$WORK/body" -w '%{http_code}' -u "$WRITE_KEY:" \
-    -H 'Content-Type: application/json' \
-    -d "{\"userId\":\"sync-user\",\"event\":\"Order Completed\",\"messageId\":\"sync-$1\",\"properties\":{\"n\":$1}}" \
-    "$URL/v1/track" || echo "000"
-}
+init_work
 
 # ---------------------------------------------------------------------------
 # 1. a disk that refuses the ingest log's syncs after GOOD_SYNCS of them
@@ -64,7 +34,7 @@ pass "server started at $URL with syncs of the ingest log failing after $GOOD_SY
 : >"$WORK/acked.txt"
 statuses=()
 for ((n = 0; n < REQUESTS; n++)); do
-  code="$(track "$n")"
+  code="$(track sync-user "sync-$n")"
   statuses+=("$code")
   if [[ $code == 200 ]]; then
     grep -q '"success":true' "$WORK/body" || fail "request $n: 200 without {\"success\":true}: $(cat "$WORK/body")"
@@ -104,7 +74,7 @@ fi
 
 # ---------------------------------------------------------------------------
 # 2. the server says so, and keeps answering reads
-health_code="$(curl -s --max-time 5 -o "$WORK/health" -w '%{http_code}' "$URL/healthz" || echo 000)"
+health_code="$(health)"
 if [[ $health_code == 503 ]] && grep -q '"degraded"' "$WORK/health" && grep -q 'failed to sync' "$WORK/health"; then
   pass "/healthz answers 503 degraded: $(cat "$WORK/health")"
 else
@@ -136,28 +106,8 @@ SERVER_PID=""
 SERVER_ENV=()
 start_server server2
 pass "server restarted on the same data dir at $URL"
-# Reads through the API wait for indexing; this script reads the file, so it waits
-# for /healthz to show nothing left to index.
-wait_indexed() {
-  local i health
-  for ((i = 0; i < 100; i++)); do
-    health="$(curl -s --max-time 2 "$URL/healthz" || true)"
-    [[ $health == *'"queued_events":0,'* && $health == *'"unindexed_events":0'* ]] && return 0
-    sleep 0.1
-  done
-  fail "indexing did not catch up within 10 s: $health"
-}
 wait_indexed
-count_ids() {
-  sql <<SQL
-CREATE TEMP TABLE acked(id TEXT PRIMARY KEY);
-.import "$WORK/acked.txt" acked
-SELECT (SELECT count(*) FROM acked WHERE id IN (SELECT message_id FROM events)) || ' ' ||
-       (SELECT count(*) FROM events WHERE message_id LIKE 'sync-%') || ' ' ||
-       (SELECT count(DISTINCT message_id) FROM events WHERE message_id LIKE 'sync-%');
-SQL
-}
-read -r present rows distinct <<<"$(count_ids)"
+read -r present rows distinct <<<"$(count_ids sync-)"
 if ((present == acked)); then
   pass "all $acked acknowledged events are in the store after the restart"
 else
@@ -176,7 +126,7 @@ fi
 resent_ok=1
 for ((n = 0; n < REQUESTS; n++)); do
   [[ ${statuses[n]} == 200 ]] && continue
-  code="$(track "$n")"
+  code="$(track sync-user "sync-$n")"
   [[ $code == 200 ]] || {
     resent_ok=0
     fail "re-sending event $n got HTTP $code: $(head -c 200 "$WORK/body")"
@@ -184,7 +134,7 @@ for ((n = 0; n < REQUESTS; n++)); do
 done
 ((resent_ok)) && pass "every refused event was accepted when re-sent"
 wait_indexed
-read -r present rows distinct <<<"$(count_ids)"
+read -r present rows distinct <<<"$(count_ids sync-)"
 if ((rows == REQUESTS && distinct == REQUESTS)); then
   pass "each of the $REQUESTS messageIds is stored exactly once"
 else
