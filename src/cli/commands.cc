@@ -373,9 +373,13 @@ int RunProfile(const Config& config, const std::string& type, const std::string&
   store_options.exclusive = false;
   auto store = OpenSqliteStore(config.data, store_options);
   if (!store.ok()) return Fail("profile", store.status());
-  // Reads only: the service's commit thread stays idle.
+  // Reads only: the service's commit thread stays idle, and the ingest log is left to
+  // the server that may be running on this directory (it alone may replay or recycle
+  // its files).
   SystemClock clock;
-  auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
+  ProfileServiceOptions read_options = ServiceOptions(config);
+  read_options.ingest_log_dir.clear();
+  auto profiles = ProfileService::Create(**store, clock, read_options);
   if (!profiles.ok()) return Fail("profile", profiles.status());
   Result<Profile> profile = Status::Internal("not looked up");
   if (type == "id") {

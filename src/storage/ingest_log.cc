@@ -3,6 +3,7 @@
 // in little-endian order, the payload being the submission's events (event_codec.h).
 // Only the newest file is ever appended to, so only its tail can be torn by a crash.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -102,6 +103,7 @@ class FileIngestLog final : public IngestLog {
  public:
   ~FileIngestLog() override {
     if (fd_ >= 0) close(fd_);
+    if (lock_fd_ >= 0) close(lock_fd_);
   }
 
   Status OpenAndReplay(const std::string& dir, int64_t after_seq,
@@ -207,6 +209,7 @@ class FileIngestLog final : public IngestLog {
   }
 
   std::string dir_;
+  int lock_fd_ = -1;                      // DIR/lock, held while the log is open
   std::map<int64_t, std::string> files_;  // first seq -> path
   std::vector<std::string> spares_;       // released files to overwrite
   int fd_ = -1;                           // the newest file, written at size_
@@ -226,6 +229,15 @@ Status FileIngestLog::OpenAndReplay(const std::string& dir, int64_t after_seq,
   fs::create_directories(dir, ec);
   if (ec) {
     return Status::Internal("cannot create the ingest log directory " + dir + ": " + ec.message());
+  }
+  // One process at a time: replay recycles the files, under a writer that may be
+  // appending to them.
+  std::string lock_path = dir + "/lock";
+  lock_fd_ = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::Internal(Errno("cannot create", lock_path));
+  if (flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::FailedPrecondition("the ingest log in " + dir +
+                                      " is in use by another unisono process; stop it first");
   }
   std::map<int64_t, std::string> found;
   std::vector<std::string> spares;

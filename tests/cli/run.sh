@@ -148,6 +148,23 @@ out=$("$BIN" import "$WORK/calls.csv" --kind events --map email=Correo --map tim
   --map channel=Canal --map event=Actividad --data "$WORK/data" --format csv)
 check "import prints a summary" contains "$out" "calls.csv,events,1,1,0"
 
+# --- the profile view beside a running server leaves the server's ingest log alone
+start_server "$WORK/beside" --write-key k
+post k /v1/identify '{"userId":"u-beside","traits":{"email":"beside@clinic.example"}}' >/dev/null
+for _ in $(seq 1 50); do  # the file is read directly: wait until the event is indexed
+  curl -s "http://127.0.0.1:$PORT/healthz" | grep -q '"unindexed_events":0' && break
+  sleep 0.1
+done
+out=$("$BIN" profile --email beside@clinic.example --data "$WORK/beside" 2>&1 || true)
+check "profile reads beside a running server" contains "$out" "u-beside"
+check "... without touching its ingest log" test -f "$WORK/beside/ingest-log/00000000000000000001.log"
+post k /v1/track '{"userId":"u-beside","event":"Page Read"}' >/dev/null
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+start_server "$WORK/beside" --write-key k
+check "... whose events all survive a crash after it" contains \
+  "$(curl -s "http://127.0.0.1:$PORT/v1/profiles?email=beside%40clinic.example")" "Page Read"
+stop_server
+
 # --- the profile view
 out=$("$BIN" profile --email ANA.GARCIA@clinic.example --data "$WORK/data")
 check "profile --email shows the unified profile" contains "$out" "rep_visit"

@@ -123,7 +123,8 @@ std::string WriteLog(const TempDir& dir, int n) {
 std::vector<fs::path> LogFiles(const std::string& dir) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(dir)) {
-    if (!e.path().filename().string().starts_with("spare-")) out.push_back(e.path());
+    std::string name = e.path().filename().string();
+    if (!name.starts_with("spare-") && name.ends_with(".log")) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -177,6 +178,29 @@ TEST(IngestLog, OnlyRecordsBeyondTheIndexedSeqAreReplayed) {
   EXPECT_EQ(r.records[0].seq, 4);
   EXPECT_EQ(r.records[1].seq, 5);
   EXPECT_EQ((*log)->last_seq(), 5);
+}
+
+// A second process replaying (and recycling) the files under a running writer could
+// hide acknowledged records from the next start: one opener at a time.
+TEST(IngestLog, OneProcessAtATime) {
+  TempDir dir;
+  std::string path = WriteLog(dir, 2);
+  Replayed first, second;
+  auto log = first.Open(path, 0);  // replays 1..2; the next start needs only what follows
+  ASSERT_TRUE(log.ok()) << log.status().message();
+  std::vector<Event> events{FullEvent(3)};
+  ASSERT_TRUE((*log)->Append({&events}).ok());
+  auto again = second.Open(path, 2);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(again.status().message().find("in use by another unisono process"), std::string::npos);
+  EXPECT_TRUE(second.records.empty()) << "nothing replayed by the refused opener";
+  EXPECT_EQ(LogFiles(path).size(), 1u) << "the writer's file is left where it is";
+  log->reset();
+  auto after = second.Open(path, 2);
+  ASSERT_TRUE(after.ok()) << after.status().message();
+  ASSERT_EQ(second.records.size(), 1u);
+  EXPECT_EQ(second.records[0].seq, 3);
 }
 
 TEST(IngestLog, ATornTailIsCutAndWhatCameBeforeItIsKept) {
