@@ -59,6 +59,7 @@ struct Config {
   std::string host = "127.0.0.1";
   int port = 8080;
   std::string data = "data";
+  std::string ingest_log;  // the ingest log's directory; empty = DATA/ingest-log
   std::vector<std::string> write_keys;
   std::string channels;  // channel catalog file; empty = built-in
   std::string products;  // product catalog file; empty = built-in

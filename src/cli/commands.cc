@@ -84,10 +84,57 @@ bool IsBuiltinIdentifier(const std::string& type) {
   return false;
 }
 
+namespace fs = std::filesystem;
+
+constexpr const char* kIngestLogDirSetting = "ingest_log_dir";
+
+std::string DefaultIngestLogDir(const Config& c) {
+  return (fs::path(c.data) / "ingest-log").string();
+}
+
+std::string IngestLogDir(const Config& c) {
+  return c.ingest_log.empty() ? DefaultIngestLogDir(c) : c.ingest_log;
+}
+
+// Whether `dir` holds ingest log files (acknowledged events may be only there).
+bool HoldsLogFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() == 24 && name.ends_with(".log") && !name.starts_with("spare-")) return true;
+  }
+  return false;
+}
+
+// A store's ingest log stays where its writers found it: a writer pointed elsewhere
+// would start a new log and never replay the old one's unindexed events. Moving it is
+// a stop, a `mv`, and a start with the new --ingest-log.
+Status CheckIngestLogPlace(Store& store, const Config& c) {
+  auto recorded = store.GetSetting(kIngestLogDirSetting);
+  if (!recorded.ok()) return recorded.status();
+  std::error_code ec;
+  const std::string dir = fs::weakly_canonical(fs::absolute(IngestLogDir(c)), ec).string();
+  const std::string previous =
+      recorded->has_value()
+          ? **recorded
+          : fs::weakly_canonical(fs::absolute(DefaultIngestLogDir(c)), ec).string();
+  if (previous == dir) {
+    return recorded->has_value() ? Status::Ok() : store.PutSetting(kIngestLogDirSetting, dir);
+  }
+  if (HoldsLogFiles(previous)) {
+    return Status::FailedPrecondition(
+        "the ingest log of the store in " + c.data + " is in " + previous +
+        ", which still holds log files (acknowledged events may be only there); start with "
+        "--ingest-log " +
+        previous + ", or stop every unisono process on it and move it: mv " + previous + " " + dir);
+  }
+  return store.PutSetting(kIngestLogDirSetting, dir);
+}
+
 ProfileServiceOptions ServiceOptions(const Config& c) {
   ProfileServiceOptions o;
   // Every command that writes replays what a crashed server left in the log first.
-  o.ingest_log_dir = (std::filesystem::path(c.data) / "ingest-log").string();
+  o.ingest_log_dir = IngestLogDir(c);
   o.identity.default_country_code = c.default_country_code;
   for (const auto& id : c.identifiers) {
     auto& rules = o.identity.rules;
@@ -203,6 +250,7 @@ int RunServe(const Config& config, const std::string& clock_spec) {
   if (!products.ok()) return Fail("serve", products.status());
   auto store = OpenSqliteStore(config.data);
   if (!store.ok()) return Fail("serve", store.status());
+  if (Status s = CheckIngestLogPlace(**store, config); !s.ok()) return Fail("serve", s);
   auto keys = WriteKeys(config, **store);
   if (!keys.ok()) return Fail("serve", keys.status());
 
@@ -343,6 +391,7 @@ int RunImport(const Config& config, const std::string& file, const std::string& 
 
   auto store = OpenSqliteStore(config.data);
   if (!store.ok()) return Fail("import", store.status());
+  if (Status s = CheckIngestLogPlace(**store, config); !s.ok()) return Fail("import", s);
   auto profiles = ProfileService::Create(**store, clock, ServiceOptions(config));
   if (!profiles.ok()) return Fail("import", profiles.status());
 
@@ -453,6 +502,7 @@ int RunDemo(const Config& config, int64_t n, uint64_t seed, bool if_empty,
   if (n < 1) return Fail("demo", Status::InvalidArgument("--profiles must be at least 1"));
   auto store = OpenSqliteStore(config.data);
   if (!store.ok()) return Fail("demo", store.status());
+  if (Status s = CheckIngestLogPlace(**store, config); !s.ok()) return Fail("demo", s);
   SystemClock clock;
   // Opening the service indexes what a stopped server left in the ingest log, so a
   // store whose only events are still there does not count as empty.

@@ -147,24 +147,26 @@ Status LoadConfigFile(const std::string& path, Config& config) {
     msg << path << ":" << e.source().begin.line << ": " << e.description();
     return Status::InvalidArgument(msg.str());
   }
-  static const char* kKnown[] = {"host",           "port",       "data",
-                                 "write_keys",     "channels",   "threads",
-                                 "log_level",      "log_format", "default_country_code",
-                                 "currency",       "identifier", "stages",
-                                 "contact_policy", "delivery",   "products"};
+  static const char* kKnown[] = {
+      "host",     "port",       "data",      "ingest_log",     "write_keys",
+      "channels", "threads",    "log_level", "log_format",     "default_country_code",
+      "currency", "identifier", "stages",    "contact_policy", "delivery",
+      "products"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
-      return Status::InvalidArgument(path + ": unknown key '" + std::string(key.str()) +
-                                     "'; known keys: host, port, data, write_keys, channels, "
-                                     "products, threads, log_level, log_format, "
-                                     "default_country_code, "
-                                     "currency, [[identifier]], [stages], [contact_policy], "
-                                     "[delivery]");
+      return Status::InvalidArgument(
+          path + ": unknown key '" + std::string(key.str()) +
+          "'; known keys: host, port, data, ingest_log, write_keys, channels, "
+          "products, threads, log_level, log_format, "
+          "default_country_code, "
+          "currency, [[identifier]], [stages], [contact_policy], "
+          "[delivery]");
     }
   }
   config.host = t["host"].value_or(config.host);
   config.port = t["port"].value_or(config.port);
   config.data = t["data"].value_or(config.data);
+  config.ingest_log = t["ingest_log"].value_or(config.ingest_log);
   config.channels = t["channels"].value_or(config.channels);
   config.products = t["products"].value_or(config.products);
   config.threads = t["threads"].value_or(config.threads);

@@ -30,6 +30,10 @@ void AddCommonOptions(CLI::App& app, Config& c, std::string& config_path) {
   app.add_option("--data", c.data, "data directory of the embedded store")
       ->envname("UNISONO_DATA")
       ->capture_default_str();
+  app.add_option("--ingest-log", c.ingest_log,
+                 "directory of the ingest log (default: DATA/ingest-log); on a disk of its own "
+                 "its syncs do not wait for the store's writes")
+      ->envname("UNISONO_INGEST_LOG");
   app.add_option("--channels", c.channels, "channel catalog TOML (default: built-in)")
       ->envname("UNISONO_CHANNELS");
   app.add_option("--products", c.products, "product catalog TOML (default: built-in)")

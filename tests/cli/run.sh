@@ -165,6 +165,21 @@ check "... whose events all survive a crash after it" contains \
   "$(curl -s "http://127.0.0.1:$PORT/v1/profiles?email=beside%40clinic.example")" "Page Read"
 stop_server
 
+# --- the ingest log on a directory of its own stays where the store's writers found it
+start_server "$WORK/split" --write-key k --ingest-log "$WORK/own-disk/log"
+post k /v1/track '{"userId":"u-split","event":"Logged Elsewhere"}' >/dev/null
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+check "--ingest-log puts the log there" test -f "$WORK/own-disk/log/00000000000000000001.log"
+check "... and not under the data directory" test ! -e "$WORK/split/ingest-log"
+out=$(timeout 20 "$BIN" serve --data "$WORK/split" --port 0 --write-key k 2>&1 || true)
+check "a writer pointed elsewhere is refused, naming the log's place" contains "$out" "$WORK/own-disk/log"
+check "... and how to move it" contains "$out" "mv $WORK/own-disk/log"
+mv "$WORK/own-disk/log" "$WORK/split/ingest-log"
+start_server "$WORK/split" --write-key k
+check "after the move the default place serves, and the event is there" contains \
+  "$(curl -s "http://127.0.0.1:$PORT/v1/profiles?user_id=u-split")" "Logged Elsewhere"
+stop_server
+
 # --- the profile view
 out=$("$BIN" profile --email ANA.GARCIA@clinic.example --data "$WORK/data")
 check "profile --email shows the unified profile" contains "$out" "rep_visit"
