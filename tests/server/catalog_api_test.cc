@@ -7,7 +7,7 @@
 
 #include "content/content.h"
 #include "server/server.h"
-#include "support/test_support.h"
+#include "support/api_world.h"
 
 namespace unisono {
 namespace {
@@ -16,42 +16,21 @@ namespace json = boost::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-class CatalogApiTest : public ::testing::Test {
+class CatalogApiTest : public testing::ApiWorld {
  protected:
+  CatalogApiTest() : ApiWorld(*ParseTimestamp("2026-04-01T08:00:00Z")) {}
   void SetUp() override {
-    store_ = OpenSqliteStore(dir_.path()).value();
-    profiles_ = ProfileService::Create(*store_, clock_, {}).value();
+    OpenStore();
+    OpenProfiles();
   }
   // A server with or without a content library, and with the given product catalog
   // (none: the built-in one).
   void Start(bool with_content, const ProductCatalog* products = nullptr) {
     if (with_content) content_ = ContentLibrary::Create(*store_, clock_, {}).value();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.write_keys = {"test-key"};
-    ServerDeps deps{*profiles_, catalog_, clock_, nullptr, store_.get()};
+    ServerDeps deps = Deps();
     deps.content = content_.get();
     deps.products = products;
-    server_ = Server::Start(o, deps).value();
-    client_ = std::make_unique<HttpClient>(server_->port());
-  }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    profiles_.reset();
-  }
-  testing::HttpResponse Send(const std::string& method, const std::string& target,
-                             const std::string& body = "", const std::string& user = "") {
-    std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
-    if (!user.empty()) headers["X-Unisono-User"] = user;
-    return client_->Send(method, target, body, headers);
-  }
-  static json::object Body(const testing::HttpResponse& r) {
-    return json::parse(r.body).as_object();
-  }
-  static json::object Error(const testing::HttpResponse& r) {
-    return Body(r).at("error").as_object();
+    StartServer(deps);
   }
   static std::vector<std::string> Ids(const testing::HttpResponse& r) {
     std::vector<std::string> ids;
@@ -62,14 +41,7 @@ class CatalogApiTest : public ::testing::Test {
     return ids;
   }
 
-  TempDir dir_;
-  ManualClock clock_{*ParseTimestamp("2026-04-01T08:00:00Z")};
-  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ProfileService> profiles_;
   std::unique_ptr<ContentLibrary> content_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(CatalogApiTest, ListsProductsWithTheirPlaceInTheTree) {

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "server/server.h"
-#include "support/test_support.h"
+#include "support/api_world.h"
 
 namespace unisono {
 namespace {
@@ -14,19 +14,12 @@ namespace json = boost::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-class JourneyReportsTest : public ::testing::Test {
+class JourneyReportsTest : public testing::ApiWorld {
  protected:
   void SetUp() override {
-    store_ = std::move(OpenSqliteStore(dir_.path())).value();
-    profiles_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.write_keys = {"test-key"};
-    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr, store_.get()});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>(server_->port());
+    OpenStore();
+    OpenProfiles();
+    StartServer(Deps());
     // a: search ad, rep visit, order (80.00), then an e-mail with no conversion after it.
     // b: search ad, e-mail, nothing more.
     ASSERT_EQ(client_
@@ -46,11 +39,6 @@ class JourneyReportsTest : public ::testing::Test {
                   .status,
               200);
   }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    profiles_.reset();
-  }
   json::object Get(const std::string& target) {
     auto r = client_->Send("GET", target, "");
     EXPECT_EQ(r.status, 200) << target << ": " << r.body;
@@ -65,14 +53,6 @@ class JourneyReportsTest : public ::testing::Test {
     return error.contains("field") ? std::string(error["field"].as_string()) : "";
   }
   static double D(const json::value& v) { return v.to_number<double>(); }
-
-  TempDir dir_;
-  ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
-  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ProfileService> profiles_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(JourneyReportsTest, TransitionsGiveTheMatrixAndASankey) {

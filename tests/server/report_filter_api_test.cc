@@ -7,7 +7,7 @@
 #include <map>
 
 #include "server/server.h"
-#include "support/test_support.h"
+#include "support/api_world.h"
 
 namespace unisono {
 namespace {
@@ -18,13 +18,13 @@ using testing::TempDir;
 
 Timestamp Day(int d) { return *ParseTimestamp("2026-05-01T00:00:00Z") + std::chrono::days(d); }
 
-class ReportFilterApiTest : public ::testing::Test {
+class ReportFilterApiTest : public testing::ApiWorld {
  protected:
   // a: in VIP; an e-mail and a rep visit about cardio, a cardio order of 100.00.
   // b: not in VIP; an e-mail about resp, a resp order of 50.00.
   // c: in VIP; a web page (no product), a resp order of 30.00.
   void SetUp() override {
-    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    OpenStore();
     Enter(1, 0);
     Add(1, 1, "email", "Email Sent", "cardio");
     Add(1, 2, "rep_visit", "Rep Visit", "cardio");
@@ -36,20 +36,8 @@ class ReportFilterApiTest : public ::testing::Test {
     Convert(3, 2, 3000, "resp");
     ASSERT_TRUE(store_->Apply(batch_).ok());
 
-    profiles_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.write_keys = {"test-key"};
-    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr, store_.get()});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>(server_->port());
-  }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    profiles_.reset();
+    OpenProfiles();
+    StartServer(Deps());
   }
   Event& Add(int64_t profile, int day, const std::string& channel, const std::string& name,
              const std::string& product = "", EventType type = EventType::kTrack) {
@@ -93,14 +81,7 @@ class ReportFilterApiTest : public ::testing::Test {
   static double D(const json::value& v) { return v.to_number<double>(); }
   static const json::value kEchoed;
 
-  TempDir dir_;
-  ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
-  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
   WriteBatch batch_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ProfileService> profiles_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 const json::value ReportFilterApiTest::kEchoed =
     json::parse(R"({"segment":"VIP","product":"cardio","campaign":null})");

@@ -4,7 +4,7 @@
 #include <boost/json.hpp>
 
 #include "server/server.h"
-#include "support/test_support.h"
+#include "support/api_world.h"
 
 namespace unisono {
 namespace {
@@ -13,24 +13,17 @@ namespace json = boost::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-class RoiReportTest : public ::testing::Test {
+class RoiReportTest : public testing::ApiWorld {
  protected:
   void SetUp() override {
-    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    OpenStore();
     // 20.00 EUR of social budget for campaign spring in May 2026.
     WriteBatch costs;
     costs.costs.push_back({"social", "spring", *ParseTimestamp("2026-05-01"),
                            *ParseTimestamp("2026-06-01"), 2000, "EUR", "test"});
     ASSERT_TRUE(store_->Apply(costs).ok());
-    profiles_ = std::move(ProfileService::Create(*store_, clock_, {})).value();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.write_keys = {"test-key"};
-    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr, store_.get()});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>(server_->port());
+    OpenProfiles();
+    StartServer(Deps());
     // a: an e-mail carrying its own 0.50, the social ad, an order of 100.00;
     // b: an SMS at the built-in catalog's 0.06.
     ASSERT_EQ(client_
@@ -46,11 +39,6 @@ class RoiReportTest : public ::testing::Test {
                   .status,
               200);
   }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    profiles_.reset();
-  }
   json::object Get(const std::string& target, int status = 200) {
     auto r = client_->Send("GET", target, "");
     EXPECT_EQ(r.status, status) << target << ": " << r.body;
@@ -60,14 +48,6 @@ class RoiReportTest : public ::testing::Test {
     json::object body = Get(target, 400);
     return std::string(body["error"].as_object()["field"].as_string());
   }
-
-  TempDir dir_;
-  ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
-  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ProfileService> profiles_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(RoiReportTest, RoiPerChannelAsJsonAndPerCampaignAsCsv) {

@@ -10,7 +10,7 @@
 #include <boost/json.hpp>
 #include <thread>
 
-#include "support/test_support.h"
+#include "support/api_world.h"
 
 namespace unisono {
 namespace {
@@ -19,42 +19,22 @@ namespace json = boost::json;
 using testing::HttpClient;
 using testing::TempDir;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::ApiWorld {
  protected:
   void SetUp() override {
-    store_ = std::move(OpenSqliteStore(dir_.path())).value();
+    OpenStore();
     ProfileServiceOptions po;
     po.ingest_log_dir = dir_.path() + "/ingest-log";  // as serve runs it
-    profiles_ = std::move(ProfileService::Create(*store_, clock_, po)).value();
-    ServerOptions o;
-    o.port = 0;
-    o.threads = 2;
-    o.write_keys = {"test-key", "second-key"};
-    auto server = Server::Start(o, ServerDeps{*profiles_, catalog_, clock_, nullptr, store_.get()});
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    client_ = std::make_unique<HttpClient>(server_->port());
+    OpenProfiles(po);
+    StartServer(Deps(), {"test-key", "second-key"});
   }
-  void TearDown() override {
-    client_.reset();
-    server_.reset();
-    profiles_.reset();
-  }
-  json::value Body(const testing::HttpResponse& r) { return json::parse(r.body); }
+  json::value BodyValue(const testing::HttpResponse& r) { return json::parse(r.body); }
   // Acknowledged events are durable in the ingest log at once and in the tables once
   // indexed, which WaitVisible awaits (HTTP reads wait the same way).
   int64_t StoredEvents() {
     EXPECT_TRUE(profiles_->WaitVisible());
     return store_->Stats()->events;
   }
-
-  TempDir dir_;
-  ManualClock clock_{*ParseTimestamp("2026-06-01T12:00:00Z")};
-  ChannelCatalog catalog_ = ChannelCatalog::Builtin();
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<ProfileService> profiles_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // Indexing trails the acknowledgement (up to a 50 ms gather); the server makes every
@@ -67,7 +47,7 @@ TEST_F(ServerTest, AReadRightAfterAnAcknowledgementSeesTheEvent) {
     ASSERT_EQ(r.status, 200) << r.body;
     auto p = client_->Send("GET", "/v1/profiles?user_id=ryw", "");
     ASSERT_EQ(p.status, 200) << "read " << i << ": " << p.body;
-    auto profile = Body(p).as_object();
+    auto profile = BodyValue(p).as_object();
     EXPECT_EQ(profile["event_count"].as_int64(), i);
     EXPECT_EQ(profile["traits"].as_object()["visits"].as_int64(), i);
   }
@@ -77,12 +57,12 @@ TEST_F(ServerTest, TrackIsAcknowledgedAndVisibleOnTheProfile) {
   auto r = client_->Post("/v1/track", R"({"userId":"u1","event":"Email Opened",
       "messageId":"m1","context":{"channel":"email"},"properties":{"campaign":"spring"}})");
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(Body(r), json::parse(R"({"success":true})"));
+  EXPECT_EQ(BodyValue(r), json::parse(R"({"success":true})"));
   EXPECT_EQ(StoredEvents(), 1);  // acknowledged means stored, and visible to reads
 
   auto p = client_->Send("GET", "/v1/profiles?user_id=u1", "");
   ASSERT_EQ(p.status, 200) << p.body;
-  auto profile = Body(p).as_object();
+  auto profile = BodyValue(p).as_object();
   EXPECT_EQ(profile["event_count"].as_int64(), 1);
   EXPECT_EQ(profile["channel_counts"].as_object()["email"].as_int64(), 1);
   auto items = profile["timeline"].as_object()["items"].as_array();
@@ -99,7 +79,8 @@ TEST_F(ServerTest, WriteKeyIsRequiredAsBasicUserOrInTheBody) {
   std::string event = R"({"userId":"u","event":"x"})";
   auto none = client_->Post("/v1/track", event, "");
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(Body(none).as_object()["error"].as_object()["code"].as_string(), "unauthenticated");
+  EXPECT_EQ(BodyValue(none).as_object()["error"].as_object()["code"].as_string(),
+            "unauthenticated");
   EXPECT_EQ(client_->Post("/v1/track", event, "wrong-key").status, 401);
   EXPECT_EQ(client_->Post("/v1/track", event, "second-key").status, 200);
   EXPECT_EQ(
@@ -114,13 +95,13 @@ TEST_F(ServerTest, WriteKeyIsRequiredAsBasicUserOrInTheBody) {
 TEST_F(ServerTest, BadInputGetsAClearErrorAndTheServerKeepsServing) {
   auto bad = client_->Post("/v1/track", "{\"userId\": ");
   ASSERT_EQ(bad.status, 400);
-  auto err = Body(bad).as_object()["error"].as_object();
+  auto err = BodyValue(bad).as_object()["error"].as_object();
   EXPECT_EQ(err["code"].as_string(), "invalid_argument");
   EXPECT_NE(std::string(err["message"].as_string()).find("not valid JSON"), std::string::npos);
 
   auto missing = client_->Post("/v1/identify", R"({"traits":{"a":1}})");
   ASSERT_EQ(missing.status, 400);
-  EXPECT_EQ(Body(missing).as_object()["error"].as_object()["field"].as_string(), "userId");
+  EXPECT_EQ(BodyValue(missing).as_object()["error"].as_object()["field"].as_string(), "userId");
 
   EXPECT_EQ(client_->Post("/v1/track", R"({"userId":"u","event":"ok"})").status, 200);
   EXPECT_EQ(StoredEvents(), 1);
@@ -132,7 +113,7 @@ TEST_F(ServerTest, ARejectedBatchStoresNothingAndNamesTheIndex) {
       {"type":"identify","userId":"u","traits":{"email":"a@b.com"},"messageId":"b2"},
       {"type":"track","userId":"u","event":"three","timestamp":"not-a-time","messageId":"b3"}]})");
   ASSERT_EQ(r.status, 400) << r.body;
-  auto err = Body(r).as_object()["error"].as_object();
+  auto err = BodyValue(r).as_object()["error"].as_object();
   EXPECT_EQ(err["index"].as_int64(), 2);
   EXPECT_EQ(err["field"].as_string(), "timestamp");
   EXPECT_EQ(StoredEvents(), 0);
@@ -248,7 +229,7 @@ TEST_F(ServerTest, PipelinedAndSplitRequestsAreEachAnswered) {
   EXPECT_EQ(StoredEvents(), 3);
   auto timeline = client_->Send("GET", "/v1/profiles?user_id=pipe", "");
   ASSERT_EQ(timeline.status, 200) << timeline.body;
-  EXPECT_EQ(Body(timeline).as_object()["event_count"].as_int64(), 3);
+  EXPECT_EQ(BodyValue(timeline).as_object()["event_count"].as_int64(), 3);
 }
 
 TEST_F(ServerTest, ProfileLookupsAndTimelinePaging) {
@@ -263,7 +244,7 @@ TEST_F(ServerTest, ProfileLookupsAndTimelinePaging) {
   ASSERT_EQ(client_->Post("/v1/batch", batch).status, 200);
   auto by_email = client_->Send("GET", "/v1/profiles?email=ana%40x.com&limit=5", "");
   ASSERT_EQ(by_email.status, 200) << by_email.body;
-  auto profile = Body(by_email).as_object();
+  auto profile = BodyValue(by_email).as_object();
   std::string id(profile["id"].as_string());
   EXPECT_EQ(profile["timeline"].as_object()["items"].as_array().size(), 5u);
 
@@ -275,7 +256,7 @@ TEST_F(ServerTest, ProfileLookupsAndTimelinePaging) {
                                (cursor.empty() ? "" : "&cursor=" + cursor),
                            "");
     ASSERT_EQ(r.status, 200) << r.body;
-    auto body = Body(r).as_object();
+    auto body = BodyValue(r).as_object();
     for (auto& item : body["items"].as_array()) {
       EXPECT_EQ(item.as_object()["channel"].as_string(), "sms");
       ++seen;
@@ -296,7 +277,7 @@ TEST_F(ServerTest, ConsentCanBeSetThroughTheApi) {
   ASSERT_EQ(
       client_->Post("/v1/identify", R"({"userId":"u","traits":{"consent":{"email":true}}})").status,
       200);
-  auto p = Body(client_->Send("GET", "/v1/profiles?user_id=u", "")).as_object();
+  auto p = BodyValue(client_->Send("GET", "/v1/profiles?user_id=u", "")).as_object();
   std::string id(p["id"].as_string());
   EXPECT_TRUE(p["consent"].as_object()["email"].as_object()["granted"].as_bool());
   EXPECT_EQ(p["consent"].as_object()["email"].as_object()["source"].as_string(),
@@ -305,20 +286,20 @@ TEST_F(ServerTest, ConsentCanBeSetThroughTheApi) {
   auto put = client_->Send("PUT", "/v1/profiles/" + id + "/consent",
                            R"({"consent":{"email":false,"WhatsApp":true},"source":"call_center"})");
   ASSERT_EQ(put.status, 200) << put.body;
-  auto consent = Body(put).as_object()["consent"].as_object();
+  auto consent = BodyValue(put).as_object()["consent"].as_object();
   EXPECT_FALSE(consent["email"].as_object()["granted"].as_bool());
   EXPECT_TRUE(consent["whatsapp"].as_object()["granted"].as_bool());
   EXPECT_EQ(consent["email"].as_object()["source"].as_string(), "call_center");
   auto bad =
       client_->Send("PUT", "/v1/profiles/" + id + "/consent", R"({"consent":{"email":"perhaps"}})");
   EXPECT_EQ(bad.status, 400);
-  EXPECT_EQ(Body(bad).as_object()["error"].as_object()["field"].as_string(), "consent.email");
+  EXPECT_EQ(BodyValue(bad).as_object()["error"].as_object()["field"].as_string(), "consent.email");
 }
 
 TEST_F(ServerTest, ChannelsHealthAndMetrics) {
   auto channels = client_->Send("GET", "/v1/channels", "");
   ASSERT_EQ(channels.status, 200);
-  EXPECT_GE(Body(channels).as_object()["items"].as_array().size(), 20u);
+  EXPECT_GE(BodyValue(channels).as_object()["items"].as_array().size(), 20u);
   EXPECT_EQ(client_->Send("GET", "/healthz", "").status, 200);
   client_->Post("/v1/track", R"({"userId":"u","event":"x"})");
   client_->Post("/v1/track", R"({"event":"x"})");
@@ -346,7 +327,7 @@ TEST_F(ServerTest, ReportsBuildPathsAndAttributionFromTheEventLog) {
             200);
   auto paths = client_->Send("GET", "/v1/reports/paths", "");
   ASSERT_EQ(paths.status, 200) << paths.body;
-  auto body = Body(paths).as_object();
+  auto body = BodyValue(paths).as_object();
   auto items = body["items"].as_array();
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].as_object()["path"], json::parse(R"(["email","web"])"));
@@ -360,7 +341,7 @@ TEST_F(ServerTest, ReportsBuildPathsAndAttributionFromTheEventLog) {
 
   auto last = client_->Send("GET", "/v1/reports/attribution?model=last", "");
   ASSERT_EQ(last.status, 200) << last.body;
-  auto rows = Body(last).as_object()["items"].as_array();
+  auto rows = BodyValue(last).as_object()["items"].as_array();
   ASSERT_EQ(rows.size(), 3u);  // every channel on a path; sms has only a null path
   for (auto& row : rows) {
     auto r = row.as_object();
@@ -386,15 +367,16 @@ TEST_F(ServerTest, AttributionTakesModelOptionsAndShowsTheChainAndOrderedShapley
                 .status,
             200);
   // email > rep_visit converts, email alone does not.
-  auto chain = Body(client_->Send("GET", "/v1/reports/attribution?view=transitions", ""));
+  auto chain = BodyValue(client_->Send("GET", "/v1/reports/attribution?view=transitions", ""));
   EXPECT_DOUBLE_EQ(chain.as_object()["conversion_probability"].to_number<double>(), 0.5);
-  auto ordered = Body(client_->Send("GET", "/v1/reports/attribution?view=ordered_shapley", ""));
+  auto ordered =
+      BodyValue(client_->Send("GET", "/v1/reports/attribution?view=ordered_shapley", ""));
   auto items = ordered.as_object()["items"].as_array();
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0].as_object()["channel"].as_string(), "email");
   EXPECT_EQ(items[0].as_object()["position"].as_int64(), 1);
   EXPECT_EQ(items[1].as_object()["position"].as_int64(), 2);
-  auto position = Body(client_->Send(
+  auto position = BodyValue(client_->Send(
       "GET", "/v1/reports/attribution?model=position&first_share=1&last_share=0", ""));
   for (auto& row : position.as_object()["items"].as_array()) {
     auto r = row.as_object();
