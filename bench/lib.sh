@@ -197,26 +197,35 @@ stop_unisono() {
   UNISONO_PID=""
 }
 
-# metrics_snapshot -> "commits events commit_seconds" from unisono's /metrics,
-# or nothing if the endpoint or the counters are not there.
+# metrics_snapshot -> "commits events commit_seconds log_syncs log_requests log_seconds"
+# from unisono's /metrics, or nothing if the endpoint or the counters are not there.
 metrics_snapshot() {
   command -v curl >/dev/null 2>&1 || return 0
   curl -s --max-time 5 "http://127.0.0.1:$UNISONO_PORT/metrics" 2>/dev/null | awk '
     $1 == "unisono_store_commits_total" { c = $2 }
     $1 == "unisono_store_committed_events_total" { e = $2 }
     $1 == "unisono_store_commit_duration_seconds_sum" { s = $2 }
-    END { if (c != "" && e != "") printf "%s %s %s\n", c, e, (s == "" ? 0 : s) }'
+    $1 == "unisono_ingest_log_syncs_total" { lc = $2 }
+    $1 == "unisono_ingest_log_synced_requests_total" { lr = $2 }
+    $1 == "unisono_ingest_log_sync_duration_seconds_sum" { ls = $2 }
+    END { if (c != "" && e != "") printf "%s %s %s %s %s %s\n", c, e, (s == "" ? 0 : s),
+                                          lc + 0, lr + 0, ls + 0 }'
 }
 
-# metrics_delta "before" "after" seconds -> human summary of the group commits
+# metrics_delta "before" "after" seconds -> human summary of the group commits: the
+# store's (indexing) and the ingest log's (what each acknowledgement waits for)
 metrics_delta() {
   [[ -n "$1" && -n "$2" ]] || return 0
   awk -v b="$1" -v a="$2" -v d="$3" 'BEGIN {
     split(b, x, " "); split(a, y, " ")
     c = y[1] - x[1]; e = y[2] - x[2]; s = y[3] - x[3]
+    lc = y[4] - x[4]; lr = y[5] - x[5]; ls = y[6] - x[6]
     if (c <= 0) { print "group commits: none"; exit }
-    printf "group commits: %d, %.1f events/commit, mean commit-to-durable %.2f ms\n",
-      c, e / c, 1000 * s / c }'
+    printf "group commits: %d, %.1f events/commit, mean commit-to-durable %.2f ms", c, e / c,
+      1000 * s / c
+    if (lc > 0) printf "; log syncs: %d, %.1f requests/sync, mean %.3f ms", lc, lr / lc,
+      1000 * ls / lc
+    printf "\n" }'
 }
 
 # wait_indexed: waits (up to 30 s) until unisono has indexed every acknowledged event

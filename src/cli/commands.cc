@@ -256,6 +256,9 @@ int RunServe(const Config& config, const std::string& clock_spec) {
 
   auto metrics = MakeMetrics();
   ProfileServiceOptions service_options = ServiceOptions(config);
+  service_options.on_log_sync = [metrics](size_t requests, int64_t micros) {
+    RecordLogSync(*metrics, requests, micros);
+  };
   service_options.on_commit = [metrics](size_t events, int64_t micros) {
     RecordCommit(*metrics, events, micros);
   };

@@ -46,6 +46,9 @@ struct ProfileServiceOptions {
   // Hears what indexing found for Append's events (stored, duplicates), on the store's sync
   // thread.
   std::function<void(size_t accepted, size_t duplicates)> on_indexed;
+  // Observes each write + fdatasync of the ingest log (requests it made durable,
+  // microseconds it took), for metrics; on the log thread.
+  std::function<void(size_t requests, int64_t micros)> on_log_sync;
 };
 
 struct IngestResult {

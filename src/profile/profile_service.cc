@@ -556,7 +556,13 @@ void ProfileService::Impl::RunLog() {
       }
       std::vector<const std::vector<Event>*> records;
       for (const auto& sub : done) records.push_back(&sub.events);
+      const auto started = std::chrono::steady_clock::now();
       first = log_->Append(records);
+      if (first.ok() && options_.on_log_sync) {
+        options_.on_log_sync(done.size(), std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count());
+      }
       if (!log_->broken().empty()) LogFailed("the ingest log failed to sync: " + log_->broken());
     }
     if (!first.ok()) {

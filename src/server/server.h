@@ -27,6 +27,8 @@ class Metrics;
 // observed: pass RecordCommit to ProfileServiceOptions::on_commit.
 std::shared_ptr<http::Metrics> MakeMetrics();
 void RecordCommit(http::Metrics& metrics, size_t events, int64_t micros);
+// Each ingest log sync: ProfileServiceOptions::on_log_sync.
+void RecordLogSync(http::Metrics& metrics, size_t requests, int64_t micros);
 // Duplicates found while indexing the ingest log: ProfileServiceOptions::on_indexed.
 void RecordDuplicates(http::Metrics& metrics, size_t duplicates);
 

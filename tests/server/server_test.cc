@@ -25,10 +25,16 @@ class ServerTest : public testing::ApiWorld {
     OpenStore();
     ProfileServiceOptions po;
     po.ingest_log_dir = dir_.path() + "/ingest-log";  // as serve runs it
+    po.on_log_sync = [m = metrics_](size_t requests, int64_t micros) {
+      RecordLogSync(*m, requests, micros);
+    };
     OpenProfiles(po);
-    StartServer(Deps(), {"test-key", "second-key"});
+    ServerDeps deps = Deps();
+    deps.metrics = metrics_;
+    StartServer(deps, {"test-key", "second-key"});
   }
   json::value BodyValue(const testing::HttpResponse& r) { return json::parse(r.body); }
+  std::shared_ptr<http::Metrics> metrics_ = MakeMetrics();
   // Acknowledged events are durable in the ingest log at once and in the tables once
   // indexed, which WaitVisible awaits (HTTP reads wait the same way).
   int64_t StoredEvents() {
@@ -309,6 +315,12 @@ TEST_F(ServerTest, ChannelsHealthAndMetrics) {
   EXPECT_NE(metrics.body.find("unisono_events_rejected_total{reason=\"invalid_argument\"} 1"),
             std::string::npos);
   EXPECT_NE(metrics.body.find("unisono_http_request_duration_seconds_bucket"), std::string::npos);
+  // The accepted event took one sync of the ingest log; the refused one none.
+  EXPECT_NE(metrics.body.find("unisono_ingest_log_syncs_total 1\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("unisono_ingest_log_synced_requests_total 1\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("unisono_ingest_log_sync_duration_seconds_count 1\n"),
+            std::string::npos);
   EXPECT_EQ(client_->Send("GET", "/v1/nothing", "").status, 404);
   EXPECT_EQ(client_->Send("GET", "/v1/track", "").status, 400);
 }

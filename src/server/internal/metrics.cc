@@ -44,6 +44,12 @@ void Metrics::Commit(uint64_t events, double seconds) {
   commit_latency_.Observe(seconds);
 }
 
+void Metrics::LogSync(uint64_t requests, double seconds) {
+  log_syncs_++;
+  log_synced_requests_ += requests;
+  log_sync_latency_.Observe(seconds);
+}
+
 std::string Metrics::Render() const {
   std::string out;
   out +=
@@ -74,15 +80,25 @@ std::string Metrics::Render() const {
   for (const auto& [route, h] : request_latency_) {
     h.Render(out, "unisono_http_request_duration_seconds", "route=\"" + route + "\"");
   }
-  out += "# HELP unisono_store_commit_duration_seconds Group commit time, resolve to fsync.\n";
-  out += "# TYPE unisono_store_commit_duration_seconds histogram\n";
+  auto header = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto counter = [&](std::string_view name, uint64_t value, std::string_view help) {
+    header(name, "counter", help);
+    out += fmt::format("{} {}\n", name, value);
+  };
+  header("unisono_store_commit_duration_seconds", "histogram",
+         "Group commit time, resolve to fsync.");
   commit_latency_.Render(out, "unisono_store_commit_duration_seconds", "");
-  out += "# HELP unisono_store_commits_total Group commits.\n";
-  out += "# TYPE unisono_store_commits_total counter\n";
-  out += fmt::format("unisono_store_commits_total {}\n", commits_.load());
-  out += "# HELP unisono_store_committed_events_total Events written by group commits.\n";
-  out += "# TYPE unisono_store_committed_events_total counter\n";
-  out += fmt::format("unisono_store_committed_events_total {}\n", committed_events_.load());
+  counter("unisono_store_commits_total", commits_.load(), "Group commits.");
+  counter("unisono_store_committed_events_total", committed_events_.load(),
+          "Events written by group commits.");
+  header("unisono_ingest_log_sync_duration_seconds", "histogram",
+         "Ingest log write + fdatasync time; every acknowledgement waits for one.");
+  log_sync_latency_.Render(out, "unisono_ingest_log_sync_duration_seconds", "");
+  counter("unisono_ingest_log_syncs_total", log_syncs_.load(), "Ingest log syncs (group commits).");
+  counter("unisono_ingest_log_synced_requests_total", log_synced_requests_.load(),
+          "Requests made durable by those syncs.");
   return out;
 }
 

@@ -30,6 +30,7 @@ class Metrics {
   void EventsRejected(const std::string& reason, uint64_t n);
   void Request(const std::string& route, int status, double seconds);
   void Commit(uint64_t events, double seconds);
+  void LogSync(uint64_t requests, double seconds);
   std::string Render() const;
 
  private:
@@ -38,6 +39,9 @@ class Metrics {
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> committed_events_{0};
   Histogram commit_latency_;
+  std::atomic<uint64_t> log_syncs_{0};
+  std::atomic<uint64_t> log_synced_requests_{0};
+  Histogram log_sync_latency_;
   mutable std::mutex mu_;  // guards the labelled maps' shape; values are atomics
   std::map<std::string, std::atomic<uint64_t>> rejected_;
   std::map<std::string, Histogram> request_latency_;
