@@ -96,16 +96,6 @@ std::string IngestLogDir(const Config& c) {
   return c.ingest_log.empty() ? DefaultIngestLogDir(c) : c.ingest_log;
 }
 
-// Whether `dir` holds ingest log files (acknowledged events may be only there).
-bool HoldsLogFiles(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.size() == 24 && name.ends_with(".log") && !name.starts_with("spare-")) return true;
-  }
-  return false;
-}
-
 // A store's ingest log stays where its writers found it: a writer pointed elsewhere
 // would start a new log and never replay the old one's unindexed events. Moving it is
 // a stop, a `mv`, and a start with the new --ingest-log.
@@ -121,7 +111,7 @@ Status CheckIngestLogPlace(Store& store, const Config& c) {
   if (previous == dir) {
     return recorded->has_value() ? Status::Ok() : store.PutSetting(kIngestLogDirSetting, dir);
   }
-  if (HoldsLogFiles(previous)) {
+  if (IngestLog::HoldsLogFiles(previous)) {
     return Status::FailedPrecondition(
         "the ingest log of the store in " + c.data + " is in " + previous +
         ", which still holds log files (acknowledged events may be only there); start with "

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "storage/internal/event_codec.h"
 #include "storage/storage.h"
@@ -52,6 +53,15 @@ int64_t GetI64(const char* p) {
 uint32_t Crc(const char* seq_and_payload, size_t n) {
   return static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(seq_and_payload), static_cast<uInt>(n)));
+}
+
+// The first seq in a log file's name ("<20 digits>.log"), or nothing for other files.
+std::optional<int64_t> FirstSeqOf(const std::string& name) {
+  if (name.size() != 24 || !name.ends_with(".log") ||
+      !std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::stoll(name.substr(0, 20));
 }
 
 std::string FileName(int64_t first_seq) {
@@ -247,12 +257,7 @@ Status FileIngestLog::OpenAndReplay(const std::string& dir, int64_t after_seq,
       spares.push_back(entry.path().string());
       continue;
     }
-    if (name.size() != 24 || !name.ends_with(".log") ||
-        !std::all_of(name.begin(), name.begin() + 20,
-                     [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    found[std::stoll(name.substr(0, 20))] = entry.path().string();
+    if (auto first = FirstSeqOf(name)) found[*first] = entry.path().string();
   }
   if (ec) return Status::Internal("cannot list " + dir + ": " + ec.message());
   last_seq_ = after_seq;
@@ -314,6 +319,14 @@ Status FileIngestLog::OpenAndReplay(const std::string& dir, int64_t after_seq,
 }
 
 }  // namespace
+
+bool IngestLog::HoldsLogFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (FirstSeqOf(entry.path().filename().string())) return true;
+  }
+  return false;
+}
 
 Result<std::unique_ptr<IngestLog>> IngestLog::Open(const std::string& dir, int64_t after_seq,
                                                    const std::function<Status(Record)>& replay,

@@ -356,14 +356,17 @@ class IngestLog {
   // `replay`, oldest first, then calls `replayed`, which returns once all of them are
   // durable elsewhere. Only then are the old files removed (appends start a new one);
   // a failed replay is returned and nothing is removed.
+  // Whether DIR holds log files (not spares), which may hold records not yet indexed.
+  static bool HoldsLogFiles(const std::string& dir);
   static Result<std::unique_ptr<IngestLog>> Open(const std::string& dir, int64_t after_seq,
                                                  const std::function<Status(Record)>& replay,
                                                  const std::function<Status()>& replayed);
   virtual ~IngestLog() = default;
 
   // Appends one record per submission, in order, with one write and one fdatasync;
-  // returns the seq of the first. On failure none of them stays in the log. A failed
-  // sync breaks the log: later appends fail until a restart replays it.
+  // returns the seq of the first. After a failed write none of them stays in the log.
+  // A failed sync leaves their outcome unknown (the records may have reached the disk
+  // and be replayed) and breaks the log: later appends fail until a restart.
   virtual Result<int64_t> Append(const std::vector<const std::vector<Event>*>& submissions) = 0;
   // Why the log broke (a failed fdatasync), or "" while it accepts appends.
   virtual const std::string& broken() const = 0;

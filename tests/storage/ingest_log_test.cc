@@ -203,6 +203,18 @@ TEST(IngestLog, OneProcessAtATime) {
   EXPECT_EQ(second.records[0].seq, 3);
 }
 
+// What a writer pointed at another log place must not abandon: log files, not spares.
+TEST(IngestLog, HoldsLogFilesSeesLogFilesNotSpares) {
+  TempDir dir;
+  EXPECT_FALSE(IngestLog::HoldsLogFiles(dir.path() + "/none"));
+  std::string path = WriteLog(dir, 2);
+  EXPECT_TRUE(IngestLog::HoldsLogFiles(path));
+  Replayed r;
+  auto log = r.Open(path, 2);  // nothing to replay: the files become spares
+  ASSERT_TRUE(log.ok());
+  EXPECT_FALSE(IngestLog::HoldsLogFiles(path));
+}
+
 TEST(IngestLog, ATornTailIsCutAndWhatCameBeforeItIsKept) {
   for (int cut : {1, 9, 17, 40}) {
     TempDir dir;
